@@ -1,7 +1,12 @@
 import type { Command } from "./dispatch.js";
+import { renderWorkflowsCommand } from "./render-workflows.js";
+import { routeCommand } from "./route.js";
 
 /**
  * The table of CLI subcommands. Each subcommand lives in its own file under this folder and is
  * registered here by name.
  */
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  route: routeCommand,
+  "render-workflows": renderWorkflowsCommand,
+};
