@@ -39,7 +39,7 @@ export interface RoutingReason {
 export interface RoutingRule {
   /** Returns null when the condition holds, otherwise why it does not. */
   check(facts: RoutingFacts): RoutingReason | null;
-  /** The condition as an expression fragment; it contains `&&` at most, never `||`. */
+  /** The condition as an expression fragment; any `||` inside it is in parentheses. */
   expression: string;
 }
 
@@ -112,10 +112,14 @@ const actorRule: RoutingRule = {
 // NOTE: the `github` context holds only the triggering actor's login, so the expression tests the
 // `[bot]` suffix while the predicate also tests the type when API records supply it. GitHub App
 // bot logins always end in `[bot]`, so the two agree on every account GitHub issues.
+// A triggering actor equal to the actor was already judged by the actor rule.
 const triggeringActorRule: RoutingRule = {
-  expression: "!endsWith(github.triggering_actor, '[bot]')",
-  check: ({ triggeringActor }) =>
-    triggeringActor !== null && isBot(triggeringActor)
+  expression:
+    "(github.triggering_actor == github.actor || !endsWith(github.triggering_actor, '[bot]'))",
+  check: ({ triggeringActor, actor }) =>
+    triggeringActor !== null &&
+    !actionsEquals(triggeringActor.login, actor.login) &&
+    isBot(triggeringActor)
       ? {
           code: "triggering-actor-bot",
           message: `triggering actor ${describe(triggeringActor)} is a bot`,
