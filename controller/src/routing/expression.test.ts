@@ -1,4 +1,6 @@
-import examples from "@octokit/webhooks-examples";
+import { createRequire } from "node:module";
+
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { describe, expect, it } from "vitest";
 
 import { renderRunsOnExpression, renderTrustCondition } from "./expression.js";
@@ -13,6 +15,12 @@ import { decideRouting } from "./policy.js";
 import { ROUTING_RULES } from "./rules.js";
 
 const expression = renderRunsOnExpression();
+
+// The package's main file is JSON, which its type declarations describe as a default export that
+// TypeScript's NodeNext resolution does not map onto the runtime value, so it is loaded with require.
+const examples = createRequire(import.meta.url)(
+  "@octokit/webhooks-examples",
+) as WebhookDefinition[];
 
 interface AgreementCase {
   name: string;
