@@ -43,6 +43,12 @@ const MIGRATIONS: readonly string[] = [
     first_seen_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Brings the database schema up to date inside one transaction per step. */

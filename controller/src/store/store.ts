@@ -274,6 +274,20 @@ export class Store {
     this.db.prepare("DELETE FROM vms WHERE name = ?").run(name);
   }
 
+  /** True once `drain` was requested; it stays set until {@link setDraining} clears it. */
+  isDraining(): boolean {
+    const row = this.db
+      .prepare<[], { value: string }>("SELECT value FROM settings WHERE key = 'draining'")
+      .get();
+    return row?.value === "true";
+  }
+
+  setDraining(draining: boolean): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('draining', ?)")
+      .run(String(draining));
+  }
+
   /** Records a webhook delivery id; returns false when it was already seen. */
   recordDelivery(id: string, now: number): boolean {
     return (

@@ -1,0 +1,68 @@
+import { errorSummary } from "../github/api.js";
+import { repoRef, verifyJobTrust } from "../trust/verify-trust.js";
+import type { ExecutorContext } from "./context.js";
+import { withTimeout } from "./with-timeout.js";
+
+/** Re-checks a job's trust and stores the decision; a refusal is logged and counted. */
+export async function verifyTrust(context: ExecutorContext, jobId: number): Promise<void> {
+  const { store, logger, metrics } = context;
+  const job = store.getJob(jobId);
+  if (job === undefined || job.trust !== "unknown") return;
+
+  const result = await withTimeout(
+    "verifyTrust",
+    context.callTimeoutMs,
+    verifyJobTrust(context.api, context.config, job),
+  );
+  store.setTrust(jobId, result.trusted ? "trusted" : "refused", result.reasons, context.now());
+  const fields = { jobId, runId: job.runId, repo: job.repo, reasons: result.reasons };
+  if (result.trusted) {
+    logger.info(fields, "job trusted");
+    return;
+  }
+  for (const reason of result.reasons) metrics.refusedJobs.inc({ reason });
+  logger.warn(fields, "job refused: it asked for the trusted labels but failed the trust check");
+}
+
+/** Cancels the workflow run of an untrusted job that one of our runners started. */
+export async function cancelRun(
+  context: ExecutorContext,
+  jobId: number,
+  runId: number,
+  repo: string,
+): Promise<void> {
+  const cancelled = await withTimeout(
+    "cancelRun",
+    context.callTimeoutMs,
+    context.api.cancelRun(repoRef(repo), runId),
+  );
+  context.metrics.untrustedJobsStopped.inc();
+  context.logger.warn({ jobId, runId, repo, cancelled }, "workflow run cancelled");
+}
+
+/** Deletes a registration of ours that has no VM. */
+export async function deleteOrphanRunner(
+  context: ExecutorContext,
+  runnerId: number,
+  runnerName: string,
+): Promise<void> {
+  const deleted = await withTimeout(
+    "deleteRunner",
+    context.callTimeoutMs,
+    context.api.deleteRunner(runnerId),
+  );
+  if (deleted) context.metrics.leakedCleaned.inc({ kind: "registration" });
+  context.logger.info({ runnerId, vmName: runnerName, deleted }, "orphan registration deleted");
+}
+
+/** Deletes an overlay volume that has no domain. */
+export async function deleteOrphanOverlay(context: ExecutorContext, name: string): Promise<void> {
+  try {
+    await withTimeout("deleteOverlay", context.callTimeoutMs, context.driver.deleteOverlay(name));
+  } catch (error) {
+    context.logger.warn({ vmName: name, err: errorSummary(error) }, "overlay delete failed");
+    throw error;
+  }
+  context.metrics.leakedCleaned.inc({ kind: "overlay" });
+  context.logger.info({ vmName: name }, "orphan overlay deleted");
+}

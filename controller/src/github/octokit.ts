@@ -1,0 +1,90 @@
+import { createAppAuth } from "@octokit/auth-app";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import type { ControllerConfig } from "../config/schema.js";
+import type { Logger } from "../log.js";
+import type { RateLimitGate } from "./rate-limit-gate.js";
+
+const ControllerOctokit = Octokit.plugin(retry, throttling);
+
+/** The Octokit client type the controller uses. */
+export type GithubClient = InstanceType<typeof ControllerOctokit>;
+
+/** Rate-limit retries per request before the call fails to its caller. */
+const RATE_LIMIT_RETRIES = 3;
+
+/** Options of {@link createGithubClient}. */
+export interface GithubClientOptions {
+  config: ControllerConfig["github"];
+  privateKey: string;
+  gate: RateLimitGate;
+  logger: Logger;
+  /** Retries of 5xx responses; default 3, as in the retry plugin. */
+  retries?: number;
+}
+
+/**
+ * Creates the GitHub App client: installation tokens from `@octokit/auth-app`, retry with
+ * backoff on 5xx, and waiting for the reset on rate limits. Every response updates the gate.
+ */
+export function createGithubClient(options: GithubClientOptions): GithubClient {
+  const { config, gate, logger } = options;
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const octokit = new ControllerOctokit({
+    baseUrl: config.apiUrl,
+    authStrategy: createAppAuth,
+    auth: {
+      appId: config.appId,
+      privateKey: options.privateKey,
+      installationId: config.installationId,
+    },
+    log: quiet,
+    retry: { retries: options.retries ?? 3 },
+    throttle: {
+      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _o, count) => {
+        gate.block(Date.now() + retryAfter * 1000);
+        logger.warn({ retryAfter, method: request.method, url: request.url }, "rate limited");
+        return count < RATE_LIMIT_RETRIES;
+      },
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        request: { method: string; url: string },
+        _o,
+        count,
+      ) => {
+        gate.block(Date.now() + retryAfter * 1000);
+        logger.warn(
+          { retryAfter, method: request.method, url: request.url },
+          "secondary rate limited",
+        );
+        return count < RATE_LIMIT_RETRIES;
+      },
+      // NOTE: plugin-throttling 11 spaces all writes one second apart by default. The
+      // controller's writes (JIT configs, runner deletes, cancels) are bounded by its VM
+      // capacity, and the gate and secondary-limit retries handle GitHub's pushback, so
+      // writes go through without that spacing.
+      // The plugin types this as a Bottleneck group; it calls only `key().schedule()`.
+      write: passThroughGroup as never,
+    },
+  });
+
+  octokit.hook.after("request", (response) => {
+    gate.observe(response.headers as Record<string, string | number | undefined>);
+  });
+  octokit.hook.error("request", (error) => {
+    const headers = (error as { response?: { headers?: Record<string, string> } }).response
+      ?.headers;
+    gate.observe(headers);
+    throw error;
+  });
+  return octokit;
+}
+
+/** A limiter group with the shape plugin-throttling schedules on, which runs jobs at once. */
+const passThroughGroup = {
+  key: () => ({
+    schedule: <T>(_options: unknown, job: (...args: unknown[]) => Promise<T>, ...args: unknown[]) =>
+      job(...args),
+  }),
+};
