@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 
 import type { ControllerConfig } from "../config/schema.js";
@@ -66,6 +67,9 @@ export async function createVmDriver(
           cmdline: options.kernelCmdline ?? DEFAULT_KERNEL_CMDLINE,
         };
   const consoleLogDir = options.consoleLogDir;
+  if (consoleLogDir !== undefined) {
+    await mkdir(consoleLogDir, { recursive: true, mode: 0o750 });
+  }
 
   // The simulated guests power their domain off through the driver, which exists only after
   // the guests, so the callback looks it up when it runs.

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import type { VmDriver, VmInfo, VmMetadata } from "../driver.js";
 import { LibvirtNotFoundError } from "../errors.js";
@@ -74,12 +74,16 @@ export function describeVmDriverContract(
       driver = harness.driver;
     });
 
+    // Each test's VMs go at its end, so real guests do not pile up on the host's CPUs.
+    afterEach(async () => {
+      for (const name of created.splice(0)) {
+        await driver.destroyVm(name).catch(() => undefined);
+      }
+    });
+
     afterAll(async () => {
       if (harness === undefined) {
         return;
-      }
-      for (const name of created) {
-        await driver.destroyVm(name).catch(() => undefined);
       }
       await driver.close();
       await harness.cleanup();

@@ -102,8 +102,8 @@ export function renderDomainXml(spec: DomainXmlSpec): string {
     vcpu: String(spec.vcpus),
     os: renderOs(spec.boot),
     features: { acpi: "", apic: "" },
-    // TCG cannot pass the host CPU through, so only KVM guests get it.
-    cpu: spec.domainType === "kvm" ? { "@_mode": "host-passthrough" } : undefined,
+    // NOTE: no <cpu mode='host-passthrough'/>: under nested KVM, QEMU 7.2 aborts with "failed to
+    // set MSR 0x10a" on this CPU mode, and libvirt's default model boots everywhere.
     on_poweroff: "destroy",
     on_reboot: "destroy",
     on_crash: "destroy",
