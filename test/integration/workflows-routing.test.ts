@@ -96,7 +96,7 @@ describe("render-workflows command", () => {
     const result = await renderWorkflows(["--dir", join(tempDir, "absent")]);
     expect(result.code).toBe(2);
     expect(result.output).toMatch(
-      /^trusted-runners render-workflows: cannot read workflow folder .*: ENOENT\n$/,
+      /^trusted-runners render-workflows: failed to read workflow folder .*: ENOENT\n$/,
     );
   });
 });

@@ -10,14 +10,15 @@ import type { Command } from "./dispatch.js";
 /** Exit status of `--check` when a workflow's `runs-on` differs from the rendered expression. */
 export const EXIT_DRIFT = 1;
 
-const USAGE = "usage: render-workflows [--dir DIR] [--labels a,b,c] [--check]";
+const USAGE = "usage: render-workflows [--dir DIR] [--labels a,b,c] [--check | --print]";
 
 class UsageError extends Error {}
 
 /**
  * `render-workflows`: writes the rendered `runs-on` expression into every routed job of every
  * workflow in a folder (default `.github/workflows`). With `--check` it writes nothing and
- * returns {@link EXIT_DRIFT} when any routed job differs.
+ * returns {@link EXIT_DRIFT} when any routed job differs. With `--print` it only prints the
+ * expression, for pasting into a workflow by hand.
  */
 export const renderWorkflowsCommand: Command = {
   summary: "write the routing runs-on expression into workflows (--check to verify only)",
@@ -36,6 +37,10 @@ export const renderWorkflowsCommand: Command = {
 
 async function renderWorkflows(options: RenderOptions): Promise<number> {
   const expression = renderRunsOnExpression({ labels: options.labels });
+  if (options.print) {
+    process.stdout.write(`${expression}\n`);
+    return 0;
+  }
   let drift = false;
 
   for (const file of await listWorkflowFiles(options.dir)) {
@@ -71,6 +76,7 @@ interface RenderOptions {
   dir: string;
   labels: string[];
   check: boolean;
+  print: boolean;
 }
 
 function parseRenderArguments(argv: string[]): RenderOptions {
@@ -82,6 +88,7 @@ function parseRenderArguments(argv: string[]): RenderOptions {
         dir: { type: "string", default: join(".github", "workflows") },
         labels: { type: "string" },
         check: { type: "boolean", default: false },
+        print: { type: "boolean", default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -100,7 +107,10 @@ function parseRenderArguments(argv: string[]): RenderOptions {
         "labels made of letters, digits, '.', '_' and '-'",
     );
   }
-  return { dir: values.dir, labels, check: values.check };
+  if (values.check && values.print) {
+    throw new UsageError(`--check and --print exclude each other; ${USAGE}`);
+  }
+  return { dir: values.dir, labels, check: values.check, print: values.print };
 }
 
 async function listWorkflowFiles(dir: string): Promise<string[]> {
@@ -109,7 +119,7 @@ async function listWorkflowFiles(dir: string): Promise<string[]> {
     names = await readdir(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "read failed";
-    throw new UsageError(`cannot read workflow folder ${dir}: ${code}`);
+    throw new UsageError(`failed to read workflow folder ${dir}: ${code}`);
   }
   return names
     .filter((name) => name.endsWith(".yml") || name.endsWith(".yaml"))

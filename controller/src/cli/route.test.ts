@@ -101,7 +101,7 @@ describe("route command", () => {
     const result = await runRoute(["--event-name", "pull_request", "--event", missing]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      `trusted-runners route: cannot read event file ${missing}: ENOENT\n`,
+      `trusted-runners route: failed to read event file ${missing}: ENOENT\n`,
     );
   });
 

@@ -94,7 +94,7 @@ async function readPayload(file: string): Promise<unknown> {
     text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "read failed";
-    throw new UsageError(`cannot read event file ${file}: ${code}`);
+    throw new UsageError(`failed to read event file ${file}: ${code}`);
   }
   try {
     return JSON.parse(text) as unknown;

@@ -8,13 +8,13 @@
 export interface Account {
   /** Login, for example `octocat` or `dependabot[bot]`. */
   login: string;
-  /** Account type as GitHub reports it (`User`, `Bot`, `Organization`); undefined when unknown. */
+  /** Account type as GitHub reports it (`User`, `Bot`, `Organization`), or undefined if unknown. */
   type: string | undefined;
 }
 
 /** The pull request behind a run, when the event has one. */
 export interface PullRequestFacts {
-  /** `owner/name` of the head repository; null when the fork was deleted (`head.repo` is null). */
+  /** `owner/name` of the head repository, or null when the fork was deleted (`head.repo` is null). */
   headRepoFullName: string | null;
   /** The account that opened the pull request (`pull_request.user`). */
   author: Account;
@@ -37,6 +37,6 @@ export interface RoutingFacts {
    * actor on a re-run; null when unknown or the same as the actor.
    */
   triggeringActor: Account | null;
-  /** Value of the repository variable `CI_SELF_HOSTED_TRUSTED_ROUTING`; undefined when unset. */
+  /** Value of the repository variable `CI_SELF_HOSTED_TRUSTED_ROUTING`, or undefined if unset. */
   routingVariable: string | undefined;
 }

@@ -80,7 +80,7 @@ describe("routingFactsFromApiRecords", () => {
     ).toBe(true);
   });
 
-  it("contributor association is refused", () => {
+  it("contributor association is untrusted", () => {
     expect(
       codes(workflowRun(), pullRequest({ author_association: "CONTRIBUTOR" }), "true"),
     ).toEqual(["author-association-untrusted"]);
@@ -94,7 +94,7 @@ describe("routingFactsFromApiRecords", () => {
     ]);
   });
 
-  it("unset variable is refused", () => {
+  it("unset variable is untrusted", () => {
     expect(codes(workflowRun(), pullRequest(), undefined)).toEqual(["routing-variable-missing"]);
   });
 

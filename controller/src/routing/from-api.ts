@@ -28,9 +28,9 @@ const pullRequestSchema = z.object({
 export interface RoutingApiRecords {
   /** The workflow run the job belongs to. */
   workflowRun: unknown;
-  /** The run's pull request; null when the run has none (a `push` or `workflow_dispatch` run). */
+  /** The run's pull request, or null when the run has none (a `push` or `workflow_dispatch` run). */
   pullRequest: unknown;
-  /** Value of `CI_SELF_HOSTED_TRUSTED_ROUTING` from the variables API; undefined when unset. */
+  /** Value of `CI_SELF_HOSTED_TRUSTED_ROUTING` from the variables API, or undefined if unset. */
   routingVariable: string | undefined;
 }
 
@@ -78,8 +78,8 @@ export function routingFactsFromApiRecords(records: RoutingApiRecords): RoutingF
   };
 }
 
-// Both records name the head repository. Trust the pair only when both are present and both are
-// the base repository; otherwise report the one that is missing or foreign.
+// Both records name the head repository. The pair counts as the base repository only when both
+// are present and both are the base repository. Otherwise the missing or foreign one is returned.
 function agreedHeadRepo(
   base: string,
   fromRun: string | null,

@@ -24,9 +24,9 @@ export interface WebhookGithubContext {
 }
 
 /**
- * Builds the Actions `github` context that a run started by this webhook event would see: the
- * event is the payload, the repository is the payload's repository, and the actor and triggering
- * actor are the sender (they differ only on a re-run, which no webhook payload describes).
+ * Builds the Actions `github` context of a run started by this webhook event. The event is the
+ * payload and the repository is the payload's repository. The actor and the triggering actor are
+ * both the sender, because they differ only on a re-run, which no webhook payload describes.
  */
 export function actionsContextFromWebhook(
   eventName: string,

@@ -57,7 +57,7 @@ describe("decideRouting", () => {
     expect(() => decideRouting(facts, { labels: ["it's"] })).toThrow(/runner label/);
   });
 
-  it("triggering actor of type Bot is refused", () => {
+  it("triggering actor of type Bot", () => {
     const facts = routingFactsFromWebhook("pull_request", loadPayload("pr-member.json"), "true");
     const decision = decideRouting({
       ...facts,

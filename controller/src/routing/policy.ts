@@ -30,14 +30,14 @@ const labelsSchema = z
 
 /** Options shared by the predicate and the expression renderer. */
 export interface RoutingOptions {
-  /** Labels a trusted job runs on; default {@link DEFAULT_TRUSTED_LABELS}. */
+  /** Labels a trusted job runs on, by default {@link DEFAULT_TRUSTED_LABELS}. */
   labels?: readonly string[];
 }
 
 /** The result of applying the policy to one run. */
 export interface RoutingDecision {
   trusted: boolean;
-  /** The trusted labels, or `ubuntu-latest`; what the rendered `runs-on` expression yields. */
+  /** The trusted labels or `ubuntu-latest`, the value the rendered `runs-on` expression yields. */
   runsOn: string[] | typeof HOSTED_RUNS_ON;
   /**
    * Why: a single `trusted` reason, or every failing rule in policy order, so `reasons[0]` is
@@ -46,7 +46,7 @@ export interface RoutingDecision {
   reasons: RoutingReason[];
 }
 
-/** Returns the validated trusted labels; throws a zod error naming the bad label. */
+/** Returns the validated trusted labels. Throws a zod error that names the invalid label. */
 export function resolveLabels(options: RoutingOptions = {}): string[] {
   return labelsSchema.parse([...(options.labels ?? DEFAULT_TRUSTED_LABELS)]);
 }

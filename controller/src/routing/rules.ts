@@ -8,8 +8,8 @@ export const ROUTING_VARIABLE = "CI_SELF_HOSTED_TRUSTED_ROUTING";
 export const TRUSTED_ASSOCIATIONS = ["OWNER", "MEMBER", "COLLABORATOR"] as const;
 
 /**
- * Stable reason codes. The controller counts refused jobs by code, so a code is never renamed;
- * new cases get new codes.
+ * Stable reason codes. The controller counts rejected jobs by code, so a code is never renamed,
+ * and a new case gets a new code.
  */
 export type RoutingReasonCode =
   | "trusted"
@@ -45,7 +45,7 @@ export interface RoutingRule {
 
 const BOT_SUFFIX = "[bot]";
 
-/** A bot is an account of type `Bot` or one whose login ends in `[bot]`, ignoring case. */
+/** Returns whether an account is a bot: type `Bot` or a login ending in `[bot]`, ignoring case. */
 export function isBot(account: Account): boolean {
   const typeIsBot = account.type !== undefined && actionsEquals(account.type, "Bot");
   return typeIsBot || actionsEndsWith(account.login, BOT_SUFFIX);
@@ -101,7 +101,7 @@ const authorRule: RoutingRule = {
       : null,
 };
 
-// The expression sees the actor's type only through the event's sender, which is the actor for
+// The expression reads the actor's type only through the event's sender, which is the actor for
 // every event that starts a run (a re-run keeps the original event and actor).
 const actorRule: RoutingRule = {
   expression: "github.event.sender.type != 'Bot' && !endsWith(github.actor, '[bot]')",
@@ -110,8 +110,8 @@ const actorRule: RoutingRule = {
 };
 
 // NOTE: the `github` context holds only the triggering actor's login, so the expression tests the
-// `[bot]` suffix while the predicate also tests the type when API records supply it. GitHub App
-// bot logins always end in `[bot]`, so the two agree on every account GitHub issues.
+// `[bot]` suffix, while the predicate also tests the type when API records supply it. They differ
+// only on a `Bot` account whose login lacks the suffix, where the controller is the stricter one.
 // A triggering actor equal to the actor was already judged by the actor rule.
 const triggeringActorRule: RoutingRule = {
   expression:

@@ -5,8 +5,8 @@ import { actionsEquals } from "./actions-strings.js";
 import { ROUTING_VARIABLE } from "./rules.js";
 
 /**
- * Labels every self-hosted runner carries (GitHub adds them at registration), so they do not mark
- * a job as asking for the trusted pool; only the configured labels beyond these do.
+ * Labels that every self-hosted runner carries, because GitHub adds them at registration. They do
+ * not mark a job as one that requests the trusted pool. Only the configured labels beyond them do.
  */
 const GENERIC_RUNNER_LABELS = ["self-hosted", "linux", "windows", "macos", "x64", "arm", "arm64"];
 
