@@ -1,0 +1,123 @@
+import { REQUIRED_RUNNER_LABELS } from "./schema.js";
+import { formatProblem } from "./errors.js";
+import type { StackSettings } from "./schema.js";
+
+/**
+ * Checks the rules that span keys: what each rollout phase allows, the warm pool against max VMs,
+ * the VMs against the host's room, and the runner label set. Returns one line per problem.
+ */
+export function checkPhaseRules(settings: StackSettings): string[] {
+  return [
+    ...checkRouting(settings),
+    ...checkWarmPool(settings),
+    ...checkHostRoom(settings),
+    ...checkLabels(settings.runnerLabels),
+  ];
+}
+
+function checkRouting(settings: StackSettings): string[] {
+  if (settings.phase === "dark" && settings.trustedRouting === true) {
+    return [
+      formatProblem(
+        "trustedRouting",
+        true,
+        "the dark phase never routes traffic; remove the key, or set phase to canary",
+      ),
+    ];
+  }
+  return [];
+}
+
+function checkWarmPool(settings: StackSettings): string[] {
+  const { phase, warmPool, maxVms } = settings;
+  const problems: string[] = [];
+  if (phase === "dark" && warmPool > 0) {
+    problems.push(formatProblem("warmPool", warmPool, "the dark phase keeps no VMs; set it to 0"));
+  }
+  if (phase === "canary" && warmPool > 0) {
+    problems.push(
+      formatProblem(
+        "warmPool",
+        warmPool,
+        "the canary phase boots one VM per job with no warm pool; set it to 0, or set phase to tuned",
+      ),
+    );
+  }
+  if (phase === "tuned" && warmPool < 1) {
+    problems.push(
+      formatProblem("warmPool", warmPool, "the tuned phase keeps warm VMs; set it to 1 or more"),
+    );
+  }
+  if (warmPool > maxVms) {
+    problems.push(
+      formatProblem(
+        "warmPool",
+        warmPool,
+        `exceeds maxVms (${maxVms}); lower warmPool or raise maxVms`,
+      ),
+    );
+  }
+  return problems;
+}
+
+function checkHostRoom(settings: StackSettings): string[] {
+  const { maxVms, hostResources } = settings;
+  const needs = [
+    { key: "vcpus", perVm: settings.vcpus, room: hostResources.vcpus, unit: "vCPUs" },
+    { key: "memoryMiB", perVm: settings.memoryMiB, room: hostResources.memoryMiB, unit: "MiB" },
+    { key: "diskGiB", perVm: settings.diskGiB, room: hostResources.diskGiB, unit: "GiB" },
+  ];
+  const problems: string[] = [];
+  for (const need of needs) {
+    const total = maxVms * need.perVm;
+    if (total > need.room) {
+      problems.push(
+        formatProblem(
+          "maxVms",
+          maxVms,
+          `${maxVms} VMs × ${need.perVm} ${need.unit} = ${total} ${need.unit} exceeds ` +
+            `hostResources.${need.key} (${need.room}); lower maxVms or ${need.key}, ` +
+            `or raise hostResources.${need.key}`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+function checkLabels(labels: string[]): string[] {
+  const problems: string[] = [];
+  const lower = labels.map((label) => label.toLowerCase());
+
+  const missing = REQUIRED_RUNNER_LABELS.filter((label) => !lower.includes(label));
+  if (missing.length > 0) {
+    problems.push(
+      formatProblem("runnerLabels", labels, `missing ${missing.join(", ")}; add them to the list`),
+    );
+  }
+
+  // GitHub compares labels case-insensitively, so "X64" and "x64" are the same label.
+  const duplicates = lower.filter((label, index) => lower.indexOf(label) !== index);
+  if (duplicates.length > 0) {
+    problems.push(
+      formatProblem(
+        "runnerLabels",
+        labels,
+        `lists ${[...new Set(duplicates)].join(", ")} more than once; remove the repeats`,
+      ),
+    );
+  }
+
+  // Every self-hosted runner has the three required labels, so only a further label keeps
+  // untrusted jobs that ask for "self-hosted" alone off the trusted runners' label set.
+  if (lower.every((label) => REQUIRED_RUNNER_LABELS.includes(label))) {
+    problems.push(
+      formatProblem(
+        "runnerLabels",
+        labels,
+        "needs a label beyond self-hosted, linux and x64, such as chem-trusted-pr; add one",
+      ),
+    );
+  }
+  return problems;
+}

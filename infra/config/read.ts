@@ -1,0 +1,38 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+import { SECRET_KEYS, stackConfigSchema } from "./schema.js";
+import type { RawStackConfig } from "./parse.js";
+
+/**
+ * Reads every key of the stack schema from Pulumi config. Pulumi stores values as strings, with
+ * numbers, booleans, lists and objects as JSON, so each value is decoded from JSON where it parses
+ * and kept as text otherwise.
+ */
+export function readStackConfig(config: pulumi.Config): RawStackConfig {
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(stackConfigSchema.shape)) {
+    const text = config.get(key);
+    if (text !== undefined) {
+      values[key] = decodeValue(text);
+    }
+  }
+
+  const secrets: RawStackConfig["secrets"] = {};
+  for (const key of SECRET_KEYS) {
+    // Config.get returns a secret's plain text, which is needed to check it before any resource
+    // exists; parseStackConfig wraps it with pulumi.secret before anything else sees it.
+    const text = config.get(key);
+    if (text !== undefined) {
+      secrets[key] = text;
+    }
+  }
+  return { values, secrets };
+}
+
+function decodeValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
