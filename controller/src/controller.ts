@@ -34,6 +34,8 @@ export interface ControllerDeps {
   beforeStep?: StepHook;
   /** Retries of GitHub 5xx responses; default 3. */
   githubRetries?: number;
+  /** Base of the GitHub retry backoff in ms; default 1000. */
+  githubRetryDelayMs?: number;
   /** Remaining GitHub requests at or below which housekeeping waits for the reset. */
   rateLimitReserve?: number;
   /** Start without the poll and reconcile timers; the caller drives them. Default false. */
@@ -93,6 +95,7 @@ export async function startController(
     gate,
     logger: logger.child({ module: "github" }),
     retries: deps.githubRetries,
+    retryDelayMs: deps.githubRetryDelayMs,
   });
   const api = new GithubApi({
     client,

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   config?: (input: ControllerConfigInput) => void;
   /** Subscribe the controller to webhooks; default true. */
   webhooks?: boolean;
+  /** Requests per hour the emulator allows each token. */
+  rateLimit?: number;
 }
 
 /**
@@ -71,6 +73,7 @@ export class Harness {
         driver: this.driver,
         logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
         githubRetries: 2,
+        githubRetryDelayMs: 20,
         manualTimers: true,
         ...deps,
       },
@@ -150,6 +153,17 @@ export class Harness {
     return left.domains.length + left.overlays.length + left.runners.length === 0;
   }
 
+  /** Registers a runner in the trusted group directly, as a leftover of an earlier process. */
+  async registerStrayRunner(name: string): Promise<number> {
+    const registered = await this.control.registerRunner({
+      org: "acme",
+      name,
+      runner_group_id: this.config.github.runnerGroupId,
+      labels: TRUSTED_LABELS,
+    });
+    return registered.runnerId;
+  }
+
   async close(): Promise<void> {
     await this.controller?.stop();
     await this.driver.close();
@@ -160,7 +174,10 @@ export class Harness {
 
 /** Builds the emulator world, the config and the driver for one test file. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const world = await createTestWorld({ acquireWaitMs: 500 });
+  const world = await createTestWorld({
+    acquireWaitMs: 500,
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+  });
   const { control } = world.emulator;
   const group = await control.createRunnerGroup({
     org: "acme",

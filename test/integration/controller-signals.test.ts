@@ -73,10 +73,10 @@ describe("controller signals", () => {
       headers: {
         "x-github-event": "workflow_job",
         "x-github-delivery": "another-delivery-id",
-        "x-hub-signature-256": signBody(WEBHOOK_SECRET, queued!.body),
+        "x-hub-signature-256": signBody(WEBHOOK_SECRET, queued?.body ?? ""),
         "content-type": "application/json",
       },
-      body: queued!.body,
+      body: queued?.body ?? "",
     });
     expect(response.status).toBe(200);
 

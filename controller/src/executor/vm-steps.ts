@@ -135,7 +135,11 @@ async function issueJitConfig(
     return await request();
   } catch (error) {
     if (!(error instanceof RunnerNameTakenError)) throw error;
-    const stale = await withTimeout("listRunners", context.callTimeoutMs, api.listRunners(vmName));
+    const stale = await withTimeout(
+      "listRunners",
+      context.callTimeoutMs,
+      api.listRunners(vmName, "scaleUp"),
+    );
     for (const runner of stale.filter((candidate) => candidate.name === vmName)) {
       await withTimeout(
         "deleteRunner",

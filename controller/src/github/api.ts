@@ -176,8 +176,8 @@ export class GithubApi {
   }
 
   /** Organisation runners whose names start with `prefix`. */
-  async listRunners(prefix: string): Promise<Runner[]> {
-    const lists = await this.paginate("listRunners", "housekeeping", runnerListSchema, (page) =>
+  async listRunners(prefix: string, priority: CallPriority = "housekeeping"): Promise<Runner[]> {
+    const lists = await this.paginate("listRunners", priority, runnerListSchema, (page) =>
       this.options.client.request("GET /orgs/{org}/actions/runners", {
         org: this.options.config.organization,
         per_page: 100,

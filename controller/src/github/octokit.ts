@@ -22,6 +22,8 @@ export interface GithubClientOptions {
   logger: Logger;
   /** Retries of 5xx responses; default 3, as in the retry plugin. */
   retries?: number;
+  /** Base of the retry backoff in ms (retry n waits n² times this); default 1000. */
+  retryDelayMs?: number;
 }
 
 /**
@@ -40,7 +42,12 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
       installationId: config.installationId,
     },
     log: quiet,
-    retry: { retries: options.retries ?? 3 },
+    // 409 joins the plugin's list of statuses not to retry: a taken runner name stays taken.
+    retry: {
+      retries: options.retries ?? 3,
+      retryAfterBaseValue: options.retryDelayMs ?? 1000,
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+    },
     throttle: {
       onRateLimit: (retryAfter: number, request: { method: string; url: string }, _o, count) => {
         gate.block(Date.now() + retryAfter * 1000);
