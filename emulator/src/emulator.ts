@@ -55,7 +55,7 @@ const optionsSchema = z.object({
   webhookAttempts: z.number().int().min(1).max(10).default(3),
   /** Wait before webhook retry n is n times this, in milliseconds. */
   webhookRetryDelayMs: z.number().int().min(0).default(200),
-  /** Time a webhook target has to answer, in milliseconds; GitHub allows 10 s. */
+  /** Time a webhook target has to respond, in milliseconds. GitHub allows 10 s. */
   webhookTimeoutMs: z.number().int().positive().default(10_000),
   /** Webhook deliveries kept in the log. */
   maxLoggedDeliveries: z.number().int().positive().default(10_000),

@@ -4,7 +4,7 @@ import { verifyAppJwt } from "./jwt.js";
 import { ApiError } from "../model/errors.js";
 import type { Store } from "../model/store.js";
 
-/** Who made a REST request. */
+/** Caller of a REST request, from its `Authorization` header. */
 export type Identity =
   | { kind: "app"; appId: number }
   | { kind: "installation"; installationId: number; orgId: number; token: string }

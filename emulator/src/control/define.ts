@@ -4,7 +4,7 @@ import type { EmulatorEnv } from "../http/context.js";
 import type { FaultRegistry } from "../http/faults.js";
 import type { WebhookSender } from "../webhooks/sender.js";
 
-/** What control operations may use: the REST environment plus webhooks and faults. */
+/** Environment of control operations: the REST environment plus webhooks and faults. */
 export interface ControlEnv extends EmulatorEnv {
   sender: WebhookSender;
   faults: FaultRegistry;

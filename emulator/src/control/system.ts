@@ -5,8 +5,8 @@ import type { ControlEnv } from "./define.js";
 import { faultSpecSchema } from "../http/faults.js";
 import { runStatus } from "../runner/run-status.js";
 
-/** Everything tests assert on, as plain JSON. */
-function snapshot(env: ControlEnv) {
+/** Everything tests assert on, as plain JSON; delivery bodies only when asked for. */
+function snapshot(env: ControlEnv, deliveryBodies: boolean) {
   const { store, dispatcher } = env;
   return {
     jitConfigsIssued: store.jitConfigsIssued,
@@ -42,7 +42,9 @@ function snapshot(env: ControlEnv) {
       })),
     })),
     queuedJobIds: dispatcher.queuedJobIds(),
-    deliveries: env.sender.log(),
+    deliveries: env.sender
+      .log()
+      .map((delivery) => (deliveryBodies ? delivery : { ...delivery, body: undefined })),
     faults: env.faults.list(),
   };
 }
@@ -89,5 +91,8 @@ export const systemOperations = {
     return {};
   }),
 
-  state: defineOperation(z.object({}), (env) => snapshot(env)),
+  /** Returns runners, runs, jobs, deliveries and faults; `deliveryBodies` adds each payload. */
+  state: defineOperation(z.object({ deliveryBodies: z.boolean().default(false) }), (env, input) =>
+    snapshot(env, input.deliveryBodies),
+  ),
 };

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 
 import { ApiError } from "../model/errors.js";
 
-/** Largest request body the emulator reads; GitHub's own request limits are larger, tests never near it. */
+/** Largest request body the emulator reads, far above any body its endpoints take. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Reads a request body as text, rejecting bodies over 1 MiB with 413. */

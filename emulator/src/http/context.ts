@@ -14,7 +14,7 @@ export interface EmulatorEnv {
   dispatcher: Dispatcher;
   /** Lifetime of installation tokens, in milliseconds. */
   tokenTtlMs: number;
-  /** Base URL written into JIT configs, as the runner sees the emulator. */
+  /** Base URL written into JIT configs: the emulator's address from the runner's network. */
   runnerBaseUrl: string;
 }
 
@@ -74,7 +74,7 @@ export function accessibleOrg(context: RestContext, login: string): Organization
 
 /**
  * Returns a repository the caller may see: every repository of the installation's organisation,
- * and public repositories elsewhere for reads, as an App installation sees them.
+ * and public repositories elsewhere for reads, as GitHub grants an App installation.
  */
 export function accessibleRepo(context: RestContext, write = false): Repository {
   requireToken(context.identity);

@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { ApiError } from "../model/errors.js";
+
 const countSchema = z.number().int().min(1).max(100_000).default(1);
 const httpMatch = {
   count: countSchema,
@@ -76,7 +78,11 @@ export class FaultRegistry {
     const spec = faultSpecSchema.parse(input);
     if (isHttpFault(spec) && spec.path !== undefined) {
       // Compiles once here so that an invalid pattern fails the control call, not a request.
-      new RegExp(spec.path);
+      try {
+        new RegExp(spec.path);
+      } catch {
+        throw new ApiError(422, `Fault path ${spec.path} is not a valid regular expression`);
+      }
     }
     const record = { id: this.nextId++, spec, remaining: spec.count, hits: 0 };
     this.records.push(record);

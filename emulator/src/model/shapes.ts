@@ -32,7 +32,7 @@ const READ_ONLY_LABELS = new Set([
 
 /**
  * Renders stored objects as the JSON shapes GitHub's REST API and webhooks use. The `html` base
- * stands in for https://github.com so that no URL in a payload points away from loopback.
+ * replaces https://github.com so that no URL in a payload points away from loopback.
  */
 export class Shapes {
   constructor(
@@ -128,7 +128,7 @@ export class Shapes {
     };
   }
 
-  /** The short pull request form a workflow run lists; GitHub leaves out fork pull requests. */
+  /** Builds the short pull requests a workflow run lists, which GitHub leaves empty for forks. */
   private runPullRequests(run: WorkflowRun): Record<string, unknown>[] {
     if (run.pullRequestNumber === null || run.headRepoId !== run.repoId) return [];
     const pull = [...this.store.pulls.values()].find(

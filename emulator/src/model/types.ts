@@ -95,7 +95,7 @@ export interface Job {
   runnerName: string | null;
   runnerGroupId: number | null;
   runnerGroupName: string | null;
-  /** Set when the run is cancelled while a runner holds the job. */
+  /** Set when the run is cancelled while a runner runs the job. */
   cancelRequested: boolean;
   createdAt: number;
   startedAt: number | null;

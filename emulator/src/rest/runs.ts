@@ -18,7 +18,7 @@ function runBody(context: RestContext, run: WorkflowRun): Record<string, unknown
   return context.env.shapes.workflowRun(run, status, conclusion);
 }
 
-/** The `status` filter takes a status or a conclusion, as GitHub's does. */
+/** Lists a repository's runs, newest first. `status` takes a status or a conclusion, as on GitHub. */
 const listRuns: RestHandler = (context) => {
   const repo = accessibleRepo(context);
   const statusFilter = context.url.searchParams.get("status");

@@ -8,7 +8,7 @@ import type { Job, JobConclusion, Runner, WorkflowRun } from "../model/types.js"
 import type { LifecycleEvents } from "../webhooks/events.js";
 
 export interface DispatcherOptions {
-  /** Longest an `acquire` long poll waits for a job, in milliseconds. */
+  /** Maximum wait of an `acquire` long poll for a job, in milliseconds. */
   acquireWaitMs: number;
   /** Silence after which an online runner counts as lost, in milliseconds (GitHub: about 10 min). */
   runnerLostAfterMs: number;
@@ -39,7 +39,7 @@ export class Dispatcher {
     private readonly logger: Logger,
   ) {}
 
-  /** Announces a new run and queues its jobs, or holds them for environment approval. */
+  /** Announces a new run and queues its jobs, except those waiting for environment approval. */
   startRun(run: WorkflowRun): void {
     this.events.workflowRun(run, "requested");
     for (const job of this.store.runJobs(run)) {
@@ -88,8 +88,8 @@ export class Dispatcher {
   acquire(runner: Runner, now: number): Promise<AcquireResult> {
     runner.lastSeenAt = now;
     if (runner.connection !== "online") runner.connection = "online";
-    const held = runner.jobId === null ? undefined : this.store.jobs.get(runner.jobId);
-    if (held !== undefined) return Promise.resolve({ kind: "job", job: held });
+    const assigned = runner.jobId === null ? undefined : this.store.jobs.get(runner.jobId);
+    if (assigned !== undefined) return Promise.resolve({ kind: "job", job: assigned });
 
     for (const jobId of this.queued) {
       const job = this.store.jobs.get(jobId);
@@ -153,7 +153,7 @@ export class Dispatcher {
     if (run !== undefined) this.finishRunIfDone(run);
   }
 
-  /** Deletes a registration; GitHub refuses while the runner holds a job. */
+  /** Deletes a registration. GitHub rejects this with 422 while the runner runs a job. */
   deleteRunner(runner: Runner): void {
     if (runner.jobId !== null) {
       throw new ApiError(422, `Bad request - Runner "${runner.name}" is still running a job"`);

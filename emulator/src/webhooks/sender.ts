@@ -42,7 +42,7 @@ export interface SenderOptions {
   attempts: number;
   /** Wait before retry n is n times this, in milliseconds. */
   retryDelayMs: number;
-  /** Time a target has to answer one attempt, in milliseconds (GitHub allows 10 s). */
+  /** Time a target has to respond to one attempt, in milliseconds (GitHub allows 10 s). */
   timeoutMs: number;
   /** Deliveries kept in the log; older ones are forgotten first. */
   maxLogged: number;

@@ -24,7 +24,7 @@ describe("webhook deliveries", () => {
   let world: TestWorld;
   let receiver: Server;
   let received: Received[] = [];
-  /** Status codes the receiver answers with, one per request, then 200. */
+  /** Status codes the receiver replies with, one per request, then 200. */
   let replies: number[] = [];
 
   beforeAll(async () => {
