@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { runnerLabelsSchema } from "../routing/policy.js";
+
 /**
  * The controller's configuration file, written by the Pulumi program to
  * `/etc/trusted-runners/controller.json` and read at start. It holds no secret: the GitHub App
@@ -31,7 +33,7 @@ export const controllerConfigSchema = z
       /** Runner group that JIT runners join; the id, as the Pulumi program outputs it. */
       runnerGroupId: z.number().int().positive(),
       /** Labels a job must request, all of them, to be served; also given to every JIT runner. */
-      labels: z.array(z.string().min(1)).min(1),
+      labels: runnerLabelsSchema,
     }),
     routing: z
       .object({

@@ -6,7 +6,13 @@ export { routingFactsFromActionsContext } from "./from-actions-context.js";
 export { routingFactsFromApiRecords } from "./from-api.js";
 export type { RoutingApiRecords } from "./from-api.js";
 export { actionsContextFromWebhook, routingFactsFromWebhook } from "./from-webhook.js";
-export { DEFAULT_TRUSTED_LABELS, HOSTED_RUNS_ON, decideRouting, resolveLabels } from "./policy.js";
+export {
+  DEFAULT_TRUSTED_LABELS,
+  HOSTED_RUNS_ON,
+  decideRouting,
+  resolveLabels,
+  runnerLabelsSchema,
+} from "./policy.js";
 export type { RoutingDecision, RoutingOptions } from "./policy.js";
 export { ROUTING_RULES, ROUTING_VARIABLE, TRUSTED_ASSOCIATIONS, isBot } from "./rules.js";
 export type { RoutingReason, RoutingReasonCode, RoutingRule } from "./rules.js";

@@ -17,7 +17,8 @@ export const DEFAULT_TRUSTED_LABELS: readonly string[] = [
 
 // Labels end up inside a single-quoted JSON string in the workflow expression, so only characters
 // that need no escaping in either are allowed.
-const labelsSchema = z
+/** Trusted runner labels, as the policy and every configuration that sets them accept them. */
+export const runnerLabelsSchema = z
   .array(
     z
       .string()
@@ -48,7 +49,7 @@ export interface RoutingDecision {
 
 /** Returns the validated trusted labels. Throws a zod error that names the invalid label. */
 export function resolveLabels(options: RoutingOptions = {}): string[] {
-  return labelsSchema.parse([...(options.labels ?? DEFAULT_TRUSTED_LABELS)]);
+  return runnerLabelsSchema.parse([...(options.labels ?? DEFAULT_TRUSTED_LABELS)]);
 }
 
 /** Applies every routing rule to the facts and decides where the job runs. */
