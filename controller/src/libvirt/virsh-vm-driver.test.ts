@@ -6,7 +6,10 @@ import { createLogger } from "../log.js";
 import { createVmDriver } from "./create-vm-driver.js";
 import type { SimulatedGuestOptions } from "./guests/simulated-guests.js";
 import { describeVmDriverContract } from "./testing/vm-driver-contract.js";
+import type { GuestChannels } from "./guests/guest-channels.js";
+import { ensureTestDriverStorage } from "./test-driver.js";
 import { VirshSession } from "./virsh-session.js";
+import { VirshVmDriver } from "./virsh-vm-driver.js";
 
 const logger = createLogger({ level: "silent" });
 
@@ -89,6 +92,82 @@ describe("VirshVmDriver on the test driver", () => {
     const { session, driver } = await driverWith({});
     await driver.close();
     expect(await session.run(["echo", "open"])).toBe("open");
+    await session.close();
+  });
+
+  it("rolls back after a failed start", async () => {
+    const session = new VirshSession({ uri: "test:///default", logger });
+    await ensureTestDriverStorage(session, "tr-test-pool", "base.qcow2");
+    const failingGuests: GuestChannels = {
+      prepare: async () => {
+        throw new Error("channel folder not writable");
+      },
+      waitForReady: async () => undefined,
+      deliver: async () => undefined,
+      forget: () => undefined,
+      close: async () => undefined,
+    };
+    const driver = new VirshVmDriver({
+      session,
+      ownsSession: true,
+      guests: failingGuests,
+      logger,
+      pool: "tr-test-pool",
+      baseVolume: "base.qcow2",
+      namePrefix: "tr-",
+      channelDir: "/nonexistent/channels",
+      domainType: "qemu",
+      boot: { type: "disk" },
+      network: { type: "user" },
+      vcpus: 1,
+      memoryMiB: 256,
+      diskGiB: 1,
+    });
+    const metadata = { jobId: 5, state: "booting" as const, createdAt: "2026-12-04T15:00:00.000Z" };
+    await expect(driver.createVm({ name: "tr-rollback", metadata })).rejects.toThrow(
+      /not writable/,
+    );
+    const domains = await session.run(["list", "--all", "--name"]);
+    expect(domains.split("\n")).not.toContain("tr-rollback");
+    expect(await driver.listOverlays()).not.toContain("tr-rollback");
+    await driver.close();
+  });
+
+  it("replaces an overlay left without domain", async () => {
+    const { session, driver } = await driverWith({});
+    await session.run([
+      "vol-create-as",
+      "--pool",
+      "tr-test-pool",
+      "--name",
+      "tr-leftover",
+      "--capacity",
+      "1G",
+      "--format",
+      "raw",
+    ]);
+    const metadata = { jobId: 6, state: "booting" as const, createdAt: "2026-12-04T15:00:00.000Z" };
+    await driver.createVm({ name: "tr-leftover", metadata });
+    const volume = await session.run([
+      "vol-dumpxml",
+      "--pool",
+      "tr-test-pool",
+      "--vol",
+      "tr-leftover",
+    ]);
+    expect(volume).toContain("<backingStore>");
+    await driver.close();
+    await session.close();
+  });
+
+  it("skips domains without our metadata", async () => {
+    const { session, driver } = await driverWith({});
+    const xml =
+      "<domain type='test'><name>tr-foreign</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+    await session.runWithFile(xml, (path) => ["define", "--file", path]);
+    const names = (await driver.listVms()).map((vm) => vm.name);
+    expect(names).not.toContain("tr-foreign");
+    await driver.close();
     await session.close();
   });
 });

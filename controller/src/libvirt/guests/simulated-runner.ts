@@ -49,7 +49,6 @@ export type EmulatorJitConfig = z.infer<typeof jitConfigSchema>;
 const GUEST_HOST_ADDRESS = "10.0.2.2";
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const REQUEST_TIMEOUT_MS = 40_000;
-const MAX_SCRIPT_OUTPUT_BYTES = 64 * 1024;
 
 /**
  * Decodes the emulator's JIT config and maps the guest's view of the host to loopback. Rejects a
@@ -124,7 +123,11 @@ function requireNumber(fields: Map<string, string>, key: string, reply: string):
   return value;
 }
 
-/** Runs one step's script with `sh -c`; resolves true when it exits 0 within the timeout. */
+/**
+ * Runs one step's script with `sh -c` in its own process group; resolves true when it exits 0
+ * within the timeout. On timeout or abort the whole group is killed, so a command the script
+ * started in the background does not outlive the step.
+ */
 function runScript(
   script: string,
   workDir: string,
@@ -136,20 +139,34 @@ function runScript(
       cwd: workDir,
       // A minimal environment, so the host's variables (secrets included) never reach the script.
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: workDir, LANG: "C.UTF-8" },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: timeoutMs,
-      killSignal: "SIGKILL",
-      signal,
+      stdio: "ignore",
+      detached: true,
     });
-    let outputBytes = 0;
-    const drain = (chunk: Buffer): void => {
-      // Output is discarded, but counted so a chatty script cannot hold memory.
-      outputBytes = Math.min(outputBytes + chunk.length, MAX_SCRIPT_OUTPUT_BYTES);
+    let settled = false;
+    const killGroup = (): void => {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // The group is already gone.
+        }
+      }
     };
-    child.stdout.on("data", drain);
-    child.stderr.on("data", drain);
-    child.once("error", () => resolve(false));
-    child.once("close", (code) => resolve(code === 0));
+    const finish = (succeeded: boolean): void => {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      killGroup();
+      resolve(succeeded);
+    };
+    const onAbort = (): void => finish(false);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    signal.addEventListener("abort", onAbort);
+    child.once("error", () => finish(false));
+    child.once("exit", (code) => finish(code === 0));
   });
 }
 
