@@ -1,7 +1,7 @@
 import { LibvirtNotFoundError } from "./errors.js";
 import type { VirshSession } from "./virsh-session.js";
 
-/** Whether a URI names libvirt's test driver, which keeps its state inside one connection. */
+/** Returns whether a URI names libvirt's test driver, which keeps its state inside one connection. */
 export function isTestDriverUri(uri: string): boolean {
   return uri.startsWith("test:");
 }

@@ -164,6 +164,16 @@ export class VirshSession {
     this.starts += 1;
     this.stdout = "";
     this.stderr = "";
+    this.attach(child);
+    this.child = child;
+    this.logger.info({ pid: child.pid, starts: this.starts }, "virsh session started");
+    if (this.starts > 1 && this.uri.startsWith("test:")) {
+      this.logger.warn("virsh restarted on the test driver; its earlier state is lost");
+    }
+    return child;
+  }
+
+  private attach(child: ChildProcessWithoutNullStreams): void {
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
@@ -182,12 +192,6 @@ export class VirshSession {
     child.on("exit", (code, signal) =>
       this.onChildGone(child, `virsh exited with ${signal ?? `code ${code}`}`),
     );
-    this.child = child;
-    this.logger.info({ pid: child.pid, starts: this.starts }, "virsh session started");
-    if (this.starts > 1 && this.uri.startsWith("test:")) {
-      this.logger.warn("virsh restarted on the test driver; its earlier state is lost");
-    }
-    return child;
   }
 
   private tryComplete(): void {

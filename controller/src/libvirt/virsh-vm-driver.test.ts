@@ -13,7 +13,7 @@ import { VirshVmDriver } from "./virsh-vm-driver.js";
 
 const logger = createLogger({ level: "silent" });
 
-/** A configuration on libvirt's test driver, with a pool of our own next to `default-pool`. */
+/** Builds a configuration on libvirt's test driver, with a pool of our own next to `default-pool`. */
 function testDriverConfig(): ControllerConfig {
   return controllerConfigSchema.parse({
     github: {

@@ -102,7 +102,10 @@ export class SimulatedGuests implements GuestChannels {
     await Promise.allSettled([...this.running]);
   }
 
-  /** A VM this process did not start, for example after a controller restart, counts as booted. */
+  /**
+   * Returns the state of a guest. A VM this process did not start, for example after a controller
+   * restart, counts as booted.
+   */
   private guest(vmName: string): GuestState {
     let guest = this.guests.get(vmName);
     if (guest === undefined) {

@@ -11,7 +11,7 @@ import type { Logger } from "../../log.js";
  * on libvirt's test driver. It plays the part of the test image's shell runner.
  */
 
-/** How a simulated runner handles each step's script. */
+/** Handling of each step's script by a simulated runner. */
 export type StepMode =
   /** Fetch the script and run it with `sh -c` on the host, in a temporary folder. */
   | "run"
@@ -30,7 +30,7 @@ export interface SimulatedRunnerOptions {
   signal: AbortSignal;
 }
 
-/** How the runner ended. */
+/** End state of a simulated runner. */
 export type RunnerOutcome =
   | { kind: "completed"; jobId: number; conclusion: "success" | "failure" | "cancelled" }
   | { kind: "rejected"; status: number }
@@ -45,7 +45,7 @@ const jitConfigSchema = z.object({
 /** The emulator's JIT config once decoded. */
 export type EmulatorJitConfig = z.infer<typeof jitConfigSchema>;
 
-/** How a guest under QEMU user-mode networking reaches the host's loopback. */
+/** Address of the host's loopback as a guest under QEMU user-mode networking sees it. */
 const GUEST_HOST_ADDRESS = "10.0.2.2";
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const REQUEST_TIMEOUT_MS = 40_000;

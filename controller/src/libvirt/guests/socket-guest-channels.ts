@@ -21,7 +21,7 @@ export interface SocketGuestChannelsOptions {
   deliverTimeoutMs?: number;
 }
 
-/** The error codes of a socket that QEMU has not bound yet, or no longer listens on. */
+/** Returns whether an error means that QEMU has not bound the socket yet, or no longer listens. */
 function isNotListening(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === "ENOENT" || code === "ECONNREFUSED";

@@ -61,7 +61,7 @@ function parseModulesDep(text: string): Map<string, string[]> {
 }
 
 /** Orders module paths so each comes after the modules it depends on. */
-function loadOrder(dependencies: Map<string, string[]>, wanted: string[]): string[] {
+function loadOrder(dependencies: Map<string, string[]>, required: string[]): string[] {
   const order: string[] = [];
   const visit = (path: string): void => {
     if (order.includes(path)) {
@@ -72,7 +72,7 @@ function loadOrder(dependencies: Map<string, string[]>, wanted: string[]): strin
     }
     order.push(path);
   };
-  for (const module of wanted) {
+  for (const module of required) {
     const path = [...dependencies.keys()].find((key) => key.endsWith(`/${module}.ko`));
     if (path === undefined) {
       // Not in modules.dep: the module is built into this kernel.

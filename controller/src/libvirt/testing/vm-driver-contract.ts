@@ -9,7 +9,7 @@ import { LibvirtNotFoundError } from "../errors.js";
  * simulated guests (unit suite), and on `qemu:///system` with a real guest (e2e suite).
  */
 
-/** What the contract suite needs from one driver under test. */
+/** Driver under test and its settings, as the contract suite needs them. */
 export interface VmDriverHarness {
   driver: VmDriver;
   /** A fresh VM name with the driver's prefix, unique within the run. */

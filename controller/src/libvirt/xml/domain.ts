@@ -6,7 +6,7 @@ import { METADATA_NAMESPACE, METADATA_PREFIX, metadataAttributes } from "./metad
 /** Guest port name of the virtio-serial channel that carries the JIT config. */
 export const JIT_CHANNEL_NAME = "org.trusted-runners.jit.0";
 
-/** How the guest boots. */
+/** Boot method of the guest. */
 export type DomainBoot =
   /** Direct kernel boot, used by the test image (kernel and busybox initramfs). */
   | { type: "kernel"; kernel: string; initrd: string; cmdline: string }
@@ -20,7 +20,7 @@ export type DomainNetwork =
   /** QEMU user-mode networking: the guest reaches the host's loopback as 10.0.2.2. */
   | { type: "user" };
 
-/** Where the guest's serial console goes. */
+/** Destination of the guest's serial console. */
 export type DomainConsole =
   /** A plain file on the host that QEMU appends to. */
   | { type: "file"; path: string }

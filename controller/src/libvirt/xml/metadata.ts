@@ -23,7 +23,7 @@ const attributesSchema = z.object({
   "@_created-at": z.iso.datetime(),
 });
 
-/** The metadata element's attributes, in the form {@link XMLBuilder} takes. */
+/** Builds the metadata element's attributes in the form {@link XMLBuilder} takes. */
 export function metadataAttributes(metadata: VmMetadata): Record<string, string> {
   return {
     "@_job-id": metadata.jobId === null ? "" : String(metadata.jobId),
