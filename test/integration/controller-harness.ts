@@ -93,7 +93,13 @@ export class Harness {
 
   /** Queues a pull-request run by `author` whose one job asks for `labels`. */
   async queueJob(
-    options: { author?: string; labels?: string[]; environment?: string; headRepo?: string } = {},
+    options: {
+      author?: string;
+      labels?: string[];
+      environment?: string;
+      headRepo?: string;
+      steps?: string[];
+    } = {},
   ): Promise<{ runId: number; jobId: number }> {
     const pull = await this.control.openPullRequest({
       repo: "acme/app",
@@ -106,7 +112,7 @@ export class Harness {
       jobs: [
         {
           labels: options.labels ?? TRUSTED_LABELS,
-          steps: ["true"],
+          steps: options.steps ?? ["true"],
           ...(options.environment === undefined ? {} : { environment: options.environment }),
         },
       ],
@@ -176,6 +182,8 @@ export class Harness {
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const world = await createTestWorld({
     acquireWaitMs: 500,
+    // A runner whose VM is destroyed mid-job is declared lost quickly, as GitHub does later.
+    runnerLostAfterMs: 1500,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   const { control } = world.emulator;

@@ -27,7 +27,8 @@ export function planHousekeeping(snapshot: Snapshot): Action[] {
 
   for (const runner of snapshot.runners ?? []) {
     if (tracked.has(runner.name) || busy(`vm:${runner.name}`)) continue;
-    if (busy(`runner:${runner.name}`)) continue;
+    // GitHub refuses to delete a runner that holds a job; it frees it once the runner is lost.
+    if (busy(`runner:${runner.name}`) || runner.busy) continue;
     if (snapshot.now - runner.firstSeenAt < snapshot.limits.orphanGraceMs) continue;
     actions.push({ kind: "deleteRunner", runnerId: runner.id, runnerName: runner.name });
   }

@@ -315,6 +315,11 @@ const cases: PlanCase[] = [
     expected: [{ kind: "deleteRunner", runnerId: 7, runnerName: "tr-x" }],
   },
   {
+    name: "busy registration without VM kept",
+    input: { runners: [{ ...runner(7, "tr-x"), busy: true }] },
+    expected: [],
+  },
+  {
     name: "young registration without VM kept",
     input: { runners: [runner(7, "tr-x", NOW - 1000)] },
     expected: [],

@@ -46,13 +46,16 @@ export async function deleteOrphanRunner(
   runnerId: number,
   runnerName: string,
 ): Promise<void> {
-  const deleted = await withTimeout(
+  const result = await withTimeout(
     "deleteRunner",
     context.callTimeoutMs,
     context.api.deleteRunner(runnerId),
   );
-  if (deleted) context.metrics.leakedCleaned.inc({ kind: "registration" });
-  context.logger.info({ runnerId, vmName: runnerName, deleted }, "orphan registration deleted");
+  if (result === "deleted") context.metrics.leakedCleaned.inc({ kind: "registration" });
+  context.logger.info(
+    { runnerId, vmName: runnerName, result },
+    "orphan registration delete requested",
+  );
 }
 
 /** Deletes an overlay volume that has no domain. */

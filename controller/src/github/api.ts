@@ -188,8 +188,15 @@ export class GithubApi {
     return lists.flatMap((list) => list.runners).filter((runner) => runner.name.startsWith(prefix));
   }
 
-  /** Deletes a runner registration; returns false when it was already gone (404). */
-  async deleteRunner(runnerId: number, priority: CallPriority = "housekeeping"): Promise<boolean> {
+  /**
+   * Deletes a runner registration. Returns `gone` when it no longer exists (404) and `busy`
+   * when GitHub refuses because the runner still holds a job (422); GitHub frees such a runner
+   * once it stops reporting, so a later attempt succeeds.
+   */
+  async deleteRunner(
+    runnerId: number,
+    priority: CallPriority = "housekeeping",
+  ): Promise<"deleted" | "gone" | "busy"> {
     await this.options.gate.pass(priority);
     try {
       await this.options.client.request("DELETE /orgs/{org}/actions/runners/{runner_id}", {
@@ -197,9 +204,11 @@ export class GithubApi {
         runner_id: runnerId,
         request: this.requestOptions(),
       });
-      return true;
+      return "deleted";
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      const status = statusOf(error);
+      if (status === 404) return "gone";
+      if (status === 422) return "busy";
       throw this.failure("deleteRunner", error);
     }
   }
