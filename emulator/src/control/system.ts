@@ -91,8 +91,8 @@ export const systemOperations = {
     return {};
   }),
 
-  /** Returns runners, runs, jobs, deliveries and faults; `deliveryBodies` adds each payload. */
-  state: defineOperation(z.object({ deliveryBodies: z.boolean().default(false) }), (env, input) =>
+  /** Returns runners, runs, jobs, deliveries and faults; `deliveryBodies: false` leaves out payloads. */
+  state: defineOperation(z.object({ deliveryBodies: z.boolean().default(true) }), (env, input) =>
     snapshot(env, input.deliveryBodies),
   ),
 };

@@ -146,6 +146,8 @@ export interface Runner {
   os: string;
   /** JIT runners take one job and are removed afterwards. */
   ephemeral: boolean;
+  /** Set once the runner was given a job; an ephemeral runner never gets a second one. */
+  assigned: boolean;
   /** Bearer token of the runner protocol; part of the JIT config. */
   token: string;
   /** `never` until the runner connects: a registration that never connects stays offline. */

@@ -67,6 +67,7 @@ export function issueJitConfig(
     labels: [...input.labels],
     os: "Linux",
     ephemeral: true,
+    assigned: false,
     token: randomBytes(24).toString("hex"),
     connection: "never",
     jobId: null,

@@ -77,10 +77,17 @@ const cancelRun: RestHandler = (context) => {
   return { status: 202, body: {} };
 };
 
+const forceCancelRun: RestHandler = (context) => {
+  accessibleRepo(context, true);
+  context.env.dispatcher.forceCancelRun(findRun(context));
+  return { status: 202, body: {} };
+};
+
 export function addRunRoutes(router: Router<RestHandler>): void {
   router.add("GET", "/repos/{owner}/{repo}/actions/runs", listRuns);
   router.add("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}", getRun);
   router.add("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs", listRunJobs);
   router.add("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel", cancelRun);
+  router.add("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel", forceCancelRun);
   router.add("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}", getJob);
 }

@@ -197,6 +197,37 @@ describe("job dispatch to runners", () => {
     expect(data.conclusion).toBe("cancelled");
   });
 
+  it("force cancel frees busy runner", async () => {
+    const { client, runnerId } = await newRunner();
+    await client.connect();
+    const { jobId, runId } = await queueJob();
+    await client.acquire();
+    await world.octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel", {
+      owner: "acme",
+      repo: "app",
+      run_id: runId,
+    });
+    expect((await jobState(jobId))?.conclusion).toBe("cancelled");
+    const deleted = await world.octokit.rest.actions.deleteSelfHostedRunnerFromOrg({
+      org: "acme",
+      runner_id: runnerId,
+    });
+    expect(deleted.status).toBe(204);
+  });
+
+  it("released JIT runner gets no second job", async () => {
+    const { client, runnerId } = await newRunner();
+    await client.connect();
+    const first = await queueJob();
+    await client.acquire();
+    await world.emulator.control.disconnectRunner({ runnerId });
+    const second = await queueJob();
+    expect(await client.acquire()).toBeUndefined();
+    expect((await jobState(second.jobId))?.status).toBe("queued");
+    expect((await jobState(first.jobId))?.conclusion).toBe("failure");
+    await world.emulator.control.cancelRun({ runId: second.runId });
+  });
+
   it("lost runner fails its job", async () => {
     const { client, runnerId } = await newRunner();
     await client.connect();

@@ -79,6 +79,26 @@ export class Dispatcher {
     this.finishRunIfDone(run);
   }
 
+  /**
+   * Force-cancels a run as GitHub's `force-cancel` does: every unfinished job completes as
+   * cancelled at once, and runners holding one are released without being asked. A JIT runner
+   * released this way stays registered until deleted.
+   */
+  forceCancelRun(run: WorkflowRun): void {
+    if (runStatus(this.store, run).status === "completed") {
+      throw new ApiError(409, "Cannot cancel a workflow run that is completed.");
+    }
+    run.cancelRequested = true;
+    for (const job of this.store.runJobs(run)) {
+      if (job.status === "completed") continue;
+      this.queued.delete(job.id);
+      const runner = job.runnerId === null ? undefined : this.store.runners.get(job.runnerId);
+      if (runner !== undefined && runner.jobId === job.id) runner.jobId = null;
+      this.finishJob(job, "cancelled");
+    }
+    this.finishRunIfDone(run);
+  }
+
   connect(runner: Runner, now: number): void {
     runner.connection = "online";
     runner.lastSeenAt = now;
@@ -93,7 +113,7 @@ export class Dispatcher {
 
     for (const jobId of this.queued) {
       const job = this.store.jobs.get(jobId);
-      if (job !== undefined && runnerCanTake(this.store, runner, job)) {
+      if (job !== undefined && this.eligible(runner, job)) {
         this.assign(job, runner);
         return Promise.resolve({ kind: "job", job });
       }
@@ -203,12 +223,17 @@ export class Dispatcher {
     this.events.workflowJob(job, "queued");
     for (const runnerId of this.waiters.keys()) {
       const runner = this.store.runners.get(runnerId);
-      if (runner !== undefined && runnerCanTake(this.store, runner, job)) {
+      if (runner !== undefined && this.eligible(runner, job)) {
         this.assign(job, runner);
         return;
       }
     }
     this.queued.add(job.id);
+  }
+
+  private eligible(runner: Runner, job: Job): boolean {
+    if (runner.ephemeral && runner.assigned) return false;
+    return runnerCanTake(this.store, runner, job);
   }
 
   private assign(job: Job, runner: Runner): void {
@@ -222,6 +247,7 @@ export class Dispatcher {
     job.runnerGroupId = runner.groupId;
     job.runnerGroupName = group?.name ?? "Default";
     runner.jobId = job.id;
+    runner.assigned = true;
     this.release(runner.id, { kind: "job", job });
     this.events.workflowJob(job, "in_progress");
 
