@@ -20,6 +20,8 @@ export const PRODUCTION_GUEST_FILES = {
   bootstrapScript: path.join(import.meta.dirname, "..", "guest", "jit-bootstrap.sh"),
   unitFile: path.join(import.meta.dirname, "guest", "trusted-runners-jit.service"),
   cloudConfig: path.join(import.meta.dirname, "guest", "99-trusted-runners.cfg"),
+  nocloudMetaData: path.join(import.meta.dirname, "guest", "nocloud-meta-data"),
+  nocloudUserData: path.join(import.meta.dirname, "guest", "nocloud-user-data"),
 } as const;
 
 /** Name of the manifest the build writes beside the image. */

@@ -17,6 +17,7 @@ export const GUEST_PATHS = {
   unit: "/etc/systemd/system/trusted-runners-jit.service",
   unitWantedLink: "/etc/systemd/system/multi-user.target.wants/trusted-runners-jit.service",
   cloudConfig: "/etc/cloud/cloud.cfg.d/99-trusted-runners.cfg",
+  nocloudSeedDir: "/var/lib/cloud/seed/nocloud",
   uploadedTarball: "/var/tmp/actions-runner.tar.gz",
 } as const;
 
@@ -28,6 +29,9 @@ export interface CustomizeInputs {
   bootstrapScript: string;
   unitFile: string;
   cloudConfig: string;
+  /** NoCloud `meta-data` and `user-data` seed files. */
+  nocloudMetaData: string;
+  nocloudUserData: string;
 }
 
 /** virt-customize splits `--upload FILE:DEST` at the colon, so host paths must not contain one. */
@@ -63,6 +67,9 @@ export function virtCustomizeArgs(inputs: CustomizeInputs): string[] {
     ...["--link", `${paths.unit}:${paths.unitWantedLink}`],
     ...["--mkdir", path.posix.dirname(paths.cloudConfig)],
     ...["--upload", uploadArgument(inputs.cloudConfig, paths.cloudConfig)],
+    ...["--mkdir", paths.nocloudSeedDir],
+    ...["--upload", uploadArgument(inputs.nocloudMetaData, `${paths.nocloudSeedDir}/meta-data`)],
+    ...["--upload", uploadArgument(inputs.nocloudUserData, `${paths.nocloudSeedDir}/user-data`)],
     // Every VM boots an overlay of this image, so each must generate its own machine id.
     ...["--truncate", "/etc/machine-id"],
   ];

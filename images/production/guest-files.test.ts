@@ -42,6 +42,10 @@ describe("production unit file", () => {
     expect(unit.get("Service")?.get("ExecStart")).toEqual([GUEST_PATHS.bootstrap]);
   });
 
+  it("runs in runner folder", () => {
+    expect(unit.get("Service")?.get("WorkingDirectory")).toEqual([GUEST_PATHS.runnerDir]);
+  });
+
   it("waits for network online", () => {
     expect(unit.get("Unit")?.get("After")?.join(" ")).toContain("network-online.target");
     expect(unit.get("Unit")?.get("Wants")).toEqual(["network-online.target"]);
@@ -132,9 +136,36 @@ describe("bootstrap script", () => {
 });
 
 describe("cloud-init config", () => {
-  it("uses only None data source", async () => {
+  it("uses only baked-in NoCloud seed", async () => {
     const config = parseYaml(await readFile(PRODUCTION_GUEST_FILES.cloudConfig, "utf8")) as unknown;
-    expect(config).toEqual({ datasource_list: ["None"] });
+    expect(config).toEqual({ datasource_list: ["NoCloud", "None"] });
+  });
+
+  it("seeds fixed instance id", async () => {
+    const metaData = parseYaml(
+      await readFile(PRODUCTION_GUEST_FILES.nocloudMetaData, "utf8"),
+    ) as unknown;
+    expect(metaData).toMatchObject({ "instance-id": "trusted-runners-base" });
+  });
+
+  it("seeds empty cloud-config user data", async () => {
+    const userData = await readFile(PRODUCTION_GUEST_FILES.nocloudUserData, "utf8");
+    expect(userData.startsWith("#cloud-config\n")).toBe(true);
+    expect(parseYaml(userData)).toEqual({});
+  });
+
+  it("uploads both seed files", () => {
+    const args = virtCustomizeArgs({
+      image: "/srv/base.qcow2",
+      runnerTarball: "/srv/r.tar.gz",
+      ...PRODUCTION_GUEST_FILES,
+    });
+    expect(args).toContain(
+      `${PRODUCTION_GUEST_FILES.nocloudMetaData}:${GUEST_PATHS.nocloudSeedDir}/meta-data`,
+    );
+    expect(args).toContain(
+      `${PRODUCTION_GUEST_FILES.nocloudUserData}:${GUEST_PATHS.nocloudSeedDir}/user-data`,
+    );
   });
 });
 
