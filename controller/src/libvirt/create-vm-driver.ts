@@ -16,7 +16,7 @@ import type { DomainBoot } from "./xml/domain.js";
  * Kernel command line for direct kernel boot: console on the first serial port, and reboot at
  * once on a panic, which the domain's `on_reboot=destroy` turns into the end of the VM.
  */
-export const DEFAULT_KERNEL_CMDLINE = "console=ttyS0 panic=-1";
+export const DEFAULT_KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1";
 
 /** Options for {@link createVmDriver} that the configuration file does not carry. */
 export interface CreateVmDriverOptions {
@@ -75,9 +75,14 @@ export async function createVmDriver(
   // the guests, so the callback looks it up when it runs.
   let driver: VirshVmDriver | null = null;
   const guests: GuestChannels = testDriver
-    ? new SimulatedGuests(options.simulatedGuests ?? {}, options.logger, async (vmName) => {
-        await driver?.powerOff(vmName);
-      })
+    ? new SimulatedGuests(
+        options.simulatedGuests ?? {},
+        options.logger,
+        async (vmName) => {
+          await driver?.powerOff(vmName);
+        },
+        async (vmName) => (await driver?.domainRunning(vmName)) ?? false,
+      )
     : new SocketGuestChannels({ logger: options.logger });
 
   driver = new VirshVmDriver({

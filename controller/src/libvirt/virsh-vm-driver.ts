@@ -200,6 +200,18 @@ export class VirshVmDriver implements VmDriver {
     }
   }
 
+  /** Returns whether the domain exists and runs. */
+  async domainRunning(name: string): Promise<boolean> {
+    try {
+      return (await this.domainState(name)) === "running";
+    } catch (error) {
+      if (error instanceof LibvirtNotFoundError) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
   private async describe(name: string): Promise<VmInfo | null> {
     try {
       const domainState = await this.domainState(name);

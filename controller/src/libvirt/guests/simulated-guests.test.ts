@@ -8,6 +8,7 @@ import { createLogger } from "../../log.js";
 import { createVmDriver } from "../create-vm-driver.js";
 import type { VmDriver } from "../driver.js";
 import type { SimulatedGuestOptions } from "./simulated-guests.js";
+import type { VirshVmDriver } from "../virsh-vm-driver.js";
 
 const logger = createLogger({ level: "silent" });
 const LABELS = ["self-hosted", "linux", "x64"];
@@ -140,5 +141,13 @@ describe("SimulatedGuests", () => {
     await world.emulator.control.cancelRun({ runId: job.runId });
     expect(await waitFor(() => jobConclusion(job.jobId), "cancelled")).toBe("cancelled");
     expect(await waitFor(() => domainState(job.vm, job.name), "shut off")).toBe("shut off");
+  });
+
+  it("stops when its domain is destroyed", async () => {
+    const job = await runJob({}, ["sleep 1", "true"]);
+    // Destroy through the driver's own session, as an operator's `virsh destroy` would.
+    await (job.vm as VirshVmDriver).powerOff(job.name);
+    await sleep(1_500);
+    expect(await jobConclusion(job.jobId)).toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../log.js";
 import { BootTimeoutError } from "../errors.js";
 import type { GuestChannels } from "./guest-channels.js";
-import { decodeEmulatorJitConfig, runSimulatedRunner } from "./simulated-runner.js";
+import { GuestGoneError, decodeEmulatorJitConfig, runSimulatedRunner } from "./simulated-runner.js";
 import type { StepMode } from "./simulated-runner.js";
 
 /** A fault a simulated guest can play, for tests of the controller's cleanup paths. */
@@ -55,8 +55,10 @@ export class SimulatedGuests implements GuestChannels {
   constructor(
     private readonly options: SimulatedGuestOptions,
     logger: Logger,
-    /** Powers a domain off, as the guest's `poweroff` would; the driver runs `virsh destroy`. */
+    /** Powers a domain off, as the guest's `poweroff` would. The driver runs `virsh destroy`. */
     private readonly powerOff: (vmName: string) => Promise<void>,
+    /** Returns whether a domain is running, so a guest stops when its domain was destroyed. */
+    private readonly domainRunning: (vmName: string) => Promise<boolean> = async () => true,
   ) {
     this.logger = logger.child({ module: "simulated-guests" });
   }
@@ -137,6 +139,7 @@ export class SimulatedGuests implements GuestChannels {
         stepTimeoutMs: this.options.stepTimeoutMs ?? 60_000,
         maxAcquirePolls: this.options.maxAcquirePolls ?? 40,
         signal: guest.abort.signal,
+        domainRunning: () => this.domainRunning(vmName),
       });
       if (guest.fault === "runner-exits-nonzero") {
         logger.info(
@@ -146,6 +149,10 @@ export class SimulatedGuests implements GuestChannels {
       }
     } catch (error) {
       if (guest.abort.signal.aborted) {
+        return;
+      }
+      if (error instanceof GuestGoneError) {
+        logger.info("simulated guest stops because its domain is no longer running");
         return;
       }
       logger.warn({ err: error }, "simulated runner failed");

@@ -28,6 +28,16 @@ export interface SimulatedRunnerOptions {
   maxAcquirePolls: number;
   /** Aborts the runner, for example when its VM is destroyed. */
   signal: AbortSignal;
+  /**
+   * Checks before each protocol call that the guest's domain still runs, so a runner whose VM
+   * was destroyed behind the driver's back stops as a real one would.
+   */
+  domainRunning?: () => Promise<boolean>;
+}
+
+/** The simulated guest's domain is no longer running, so its runner stopped. */
+export class GuestGoneError extends Error {
+  override readonly name = "GuestGoneError";
 }
 
 /** End state of a simulated runner. */
@@ -83,6 +93,7 @@ class RunnerClient {
   constructor(
     private readonly config: EmulatorJitConfig,
     private readonly signal: AbortSignal,
+    private readonly domainRunning: () => Promise<boolean>,
   ) {}
 
   async call(
@@ -90,6 +101,9 @@ class RunnerClient {
     path: string,
     form?: Record<string, string>,
   ): Promise<{ status: number; text: string }> {
+    if (!(await this.domainRunning())) {
+      throw new GuestGoneError("the guest's domain is no longer running");
+    }
     const response = await fetch(`${this.config.url}${path}`, {
       method,
       headers: {
@@ -179,7 +193,8 @@ export async function runSimulatedRunner(
   options: SimulatedRunnerOptions,
 ): Promise<RunnerOutcome> {
   const logger = options.logger.child({ runnerName: config.runnerName });
-  const client = new RunnerClient(config, options.signal);
+  const domainRunning = options.domainRunning ?? (async () => true);
+  const client = new RunnerClient(config, options.signal, domainRunning);
 
   const connected = await client.call("POST", "/_runner/connect");
   if (connected.status !== 200) {
