@@ -35,6 +35,9 @@ const READ_ONLY_LABELS = new Set([
  * replaces https://github.com so that no URL in a payload points away from loopback.
  */
 export class Shapes {
+  /** Label ids by lowercase name, so that one label has one id on every runner, as on GitHub. */
+  private readonly labelIds = new Map<string, number>();
+
   constructor(
     private readonly store: Store,
     private readonly api: string,
@@ -234,12 +237,22 @@ export class Shapes {
       busy,
       ephemeral: runner.ephemeral,
       runner_group_id: runner.groupId,
-      labels: runner.labels.map((name, index) => ({
-        id: index + 1,
+      labels: runner.labels.map((name) => ({
+        id: this.labelId(name),
         name,
         type: READ_ONLY_LABELS.has(name.toLowerCase()) ? "read-only" : "custom",
       })),
     };
+  }
+
+  private labelId(name: string): number {
+    const key = name.toLowerCase();
+    let id = this.labelIds.get(key);
+    if (id === undefined) {
+      id = this.labelIds.size + 1;
+      this.labelIds.set(key, id);
+    }
+    return id;
   }
 
   runnerGroup(group: RunnerGroup): Record<string, unknown> {

@@ -160,6 +160,15 @@ describe("runner groups, runners and JIT configs", () => {
     ]);
   });
 
+  it("label ids match across runners", async () => {
+    const { data } = await world.octokit.rest.actions.listSelfHostedRunnersForOrg({ org: "acme" });
+    const ids = data.runners.map(
+      (runner) => runner.labels.find((label) => label.name === "x64")?.id,
+    );
+    expect(new Set(ids).size).toBe(1);
+    expect(data.runners[0]?.labels[0]?.type).toBe("read-only");
+  });
+
   it("name filter finds one runner", async () => {
     const { data } = await world.octokit.rest.actions.listSelfHostedRunnersForOrg({
       org: "acme",
