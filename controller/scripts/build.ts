@@ -17,7 +17,9 @@ export const BUNDLE_PATH = `${repositoryRoot}dist/controller.mjs`;
 
 /**
  * Bundles the controller CLI into one ESM file for Node 20. better-sqlite3 stays external because
- * it loads a native addon, so the host needs it installed next to the bundle or globally.
+ * it loads a native addon built for the host.
+ * TODO: the Pulumi program copies only the bundle, so better-sqlite3 must be installed on the host
+ * by hand where Node resolves it from /opt/trusted-runners.
  */
 export async function buildControllerBundle(): Promise<BuiltBundle> {
   await build({

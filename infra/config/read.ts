@@ -19,8 +19,8 @@ export function readStackConfig(config: pulumi.Config): RawStackConfig {
 
   const secrets: RawStackConfig["secrets"] = {};
   for (const key of SECRET_KEYS) {
-    // Config.get returns a secret's plain text, which is needed to check it before any resource
-    // exists; parseStackConfig wraps it with pulumi.secret before anything else sees it.
+    // Config.get returns a secret's plain text, which the checks need before any resource exists.
+    // parseStackConfig wraps it with pulumi.secret before it reaches any resource or output.
     const text = config.get(key);
     if (text !== undefined) {
       secrets[key] = text;

@@ -9,7 +9,7 @@ import { z } from "zod";
 export const PHASES = ["dark", "canary", "tuned"] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** Labels every trusted job asks for, unless the stack sets `runnerLabels`. */
+/** Labels every trusted job requests, unless the stack sets `runnerLabels`. */
 export const DEFAULT_RUNNER_LABELS = ["self-hosted", "linux", "x64", "chem-trusted-pr"];
 
 /** Labels GitHub gives every self-hosted Linux x64 runner; a trusted label set must contain them. */

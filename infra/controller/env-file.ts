@@ -5,9 +5,10 @@ import type { ControllerSecrets } from "../../controller/src/config/schema.js";
 
 /**
  * Quotes a value for a systemd `EnvironmentFile=`. Inside double quotes systemd removes the
- * backslash before `"`, `\`, `$` and a backquote, and keeps it before any other character, so a
- * newline written as the two characters `\n` reaches the controller as backslash and `n`; the
- * controller turns those back into newlines in the PEM key.
+ * backslash before `"`, `\`, `$` and a backquote, and keeps it before any other character. A
+ * newline written as the two characters `\n` therefore reaches the controller as backslash and
+ * `n`, and the controller turns those back into newlines in the PEM key.
+ * NOTE: escape rules read from systemd's src/basic/env-file.c (DOUBLE_QUOTE_VALUE_ESCAPE).
  */
 function quoteEnvValue(value: string): string {
   const escaped = value.replace(/["\\$`]/g, (char) => `\\${char}`).replace(/\r?\n/g, "\\n");

@@ -2,8 +2,8 @@ import { HOST_PATHS } from "./paths.js";
 
 /**
  * Renders the controller's systemd unit. The service runs as root because it connects to the
- * root-owned libvirt socket and to channel sockets that QEMU creates as its own user, but the
- * file system is read-only for it apart from its state folder, its channel folder and the libvirt
+ * root-owned libvirt socket and to channel sockets that QEMU creates as its own user. The file
+ * system is read-only for it apart from its state folder, its channel folder and the libvirt
  * runtime folder, and it can gain no further privilege.
  */
 export function renderSystemdUnit(): string {
@@ -47,8 +47,8 @@ export function renderSystemdUnit(): string {
     "StateDirectory=trusted-runners",
     "RuntimeDirectory=trusted-runners/channels",
     "RuntimeDirectoryPreserve=yes",
-    // TODO: QEMU runs as its own user and must create sockets in the channel folder; the folder's
-    // owner and mode for that are not settled with the VM driver yet.
+    // TODO: QEMU runs as its own user and must create sockets in the channel folder. The owner
+    // and mode that allow this are not settled with the VM driver yet.
     "RuntimeDirectoryMode=0711",
     "ReadWritePaths=-/run/libvirt",
     "",

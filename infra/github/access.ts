@@ -24,7 +24,7 @@ export interface GitHubAccessArgs {
 }
 
 /**
- * What GitHub grants the fleet: the organisation runner group limited to the selected
+ * GitHub access for the fleet: the organisation runner group limited to the selected
  * repositories, each repository's routing variable, and the `workflow_job` webhook.
  */
 export class GitHubAccess extends pulumi.ComponentResource {

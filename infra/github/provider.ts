@@ -1,7 +1,7 @@
 import * as github from "@pulumi/github";
 import type * as pulumi from "@pulumi/pulumi";
 
-/** What {@link createGitHubProvider} needs to act as the GitHub App on the organisation. */
+/** Settings {@link createGitHubProvider} needs to act as the GitHub App on the organisation. */
 export interface GitHubProviderArgs {
   organization: string;
   apiUrl: string;

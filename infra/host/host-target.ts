@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { shellQuote } from "./shell.js";
 
-/** How Pulumi reaches the VM host. */
+/** Connection Pulumi uses to reach the VM host. */
 export type HostConnection =
   { connection: "local" } | { connection: "ssh"; address: string; port: number; user: string };
 

@@ -35,8 +35,8 @@ describe("base image script", () => {
   });
 
   test("matching digest reaches upload", () => {
-    // The test driver creates the volume but has no vol-upload, so the run ends at the upload;
-    // the e2e suite runs the full import against a real libvirtd.
+    // The test driver creates the volume but has no vol-upload, so the run ends at the upload.
+    // The e2e suite runs the full import against a real libvirtd.
     const result = runScript(renderBaseImageEnsureScript(spec));
     expect(result.stderr).not.toContain("sha256 mismatch");
     expect(result.stderr).toContain("virStorageVolUpload");

@@ -1,7 +1,7 @@
 import { renderVolumeXml } from "../../controller/src/libvirt/xml/volume.js";
 import { bashScript, shellQuote, writeFileCommand } from "../host/shell.js";
 
-/** The base image volume as the import script sees it. */
+/** Inputs of the base image import script. */
 export interface BaseImageScriptSpec {
   uri: string;
   pool: string;

@@ -12,7 +12,7 @@ import { renderDeleteScript, renderEnsureScript } from "./virsh-scripts.js";
 
 /** Arguments of {@link GuestNetwork}. */
 export interface GuestNetworkArgs {
-  /** Where the scripts run. */
+  /** Host the scripts run on. */
   host: HostTarget;
   /** libvirt URI on the host. */
   uri: string;

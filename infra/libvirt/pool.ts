@@ -17,7 +17,7 @@ export interface StoragePoolArgs {
 }
 
 /**
- * The directory storage pool that holds the base volume and the per-VM overlays. Deleting it
+ * The directory storage pool that contains the base volume and the per-VM overlays. Deleting it
  * stops and undefines the pool but keeps the folder and any files left in it.
  */
 export class StoragePool extends pulumi.ComponentResource {

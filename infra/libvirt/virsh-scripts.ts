@@ -71,9 +71,9 @@ function header(spec: Omit<ObjectScriptSpec, "xml">): string[] {
 /**
  * Renders the idempotent create-or-update script. A missing object is defined, built, started and
  * marked autostart in one virsh process, which is also what lets the script run against libvirt's
- * test driver, whose state lasts one connection. An existing object is defined again and its
- * persistent XML compared before and after: equal means nothing changed; different means it was
- * redefined, and a started network or pool is restarted so the change takes effect.
+ * test driver, whose state lasts one connection. An existing object is defined again, and its
+ * persistent XML is compared before and after. Equal XML means nothing changed. Different XML
+ * means it was redefined, so a started network or pool is restarted for the change to apply.
  */
 export function renderEnsureScript(spec: ObjectScriptSpec): string {
   const verbs: ObjectVerbs = VERBS[spec.kind];
@@ -132,7 +132,7 @@ export function renderEnsureScript(spec: ObjectScriptSpec): string {
 export function renderDeleteScript(spec: Omit<ObjectScriptSpec, "xml">): string {
   const verbs: ObjectVerbs = VERBS[spec.kind];
   const life = verbs.lifecycle;
-  // Stop and undefine run in one virsh process, so the test driver sees both on one state.
+  // Stop and undefine run in one virsh process, so on the test driver both act on one state.
   const remove =
     life === undefined
       ? [`virsh_ ${verbs.undefine} "$name" >/dev/null`]

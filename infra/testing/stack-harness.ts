@@ -88,7 +88,7 @@ export function withConfig(
 /** Resolved stack outputs. */
 export type ResolvedOutputs = { [K in keyof FleetOutputs]: string };
 
-/** What one mocked run declared. */
+/** Resources and outputs of one mocked run. */
 export interface ProgramRun {
   resources: DeclaredResource[];
   outputs: ResolvedOutputs;
@@ -160,12 +160,12 @@ export function findResource(
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
-/** Whether a recorded input is wrapped as a Pulumi secret. */
+/** Returns whether a recorded input is wrapped as a Pulumi secret. */
 export function isSecretInput(value: unknown): boolean {
   return value !== null && typeof value === "object" && SECRET_SIG in value;
 }
 
-/** The plain value of a recorded input, secret or not. */
+/** Returns the plain value of a recorded input, secret or not. */
 export function plainInput(value: unknown): unknown {
   return isSecretInput(value) ? (value as { value: unknown }).value : value;
 }

@@ -1,6 +1,6 @@
 import { XMLBuilder } from "fast-xml-parser";
 
-/** What {@link renderNetworkXml} needs to describe one libvirt network. */
+/** Settings of one libvirt network, for {@link renderNetworkXml}. */
 export interface NetworkXmlSpec {
   /** Network name, unique on the host. */
   name: string;

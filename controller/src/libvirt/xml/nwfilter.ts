@@ -1,6 +1,6 @@
 import { XMLBuilder } from "fast-xml-parser";
 
-/** What {@link renderGuestFilterXml} needs to describe the runner guests' traffic filter. */
+/** Settings of the runner guests' traffic filter, for {@link renderGuestFilterXml}. */
 export interface GuestFilterXmlSpec {
   /** Filter name; domain interfaces reference it with `<filterref filter='NAME'/>`. */
   name: string;

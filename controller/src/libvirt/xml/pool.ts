@@ -1,12 +1,12 @@
 import { XMLBuilder } from "fast-xml-parser";
 
-/** What {@link renderPoolXml} needs to describe one directory storage pool. */
+/** Settings of one directory storage pool, for {@link renderPoolXml}. */
 export interface PoolXmlSpec {
   /** Pool name, unique on the host. */
   name: string;
   /** Fixed UUID, so a redefinition updates the same pool instead of failing as a duplicate. */
   uuid: string;
-  /** Absolute host folder that holds the pool's volume files. */
+  /** Absolute host folder that contains the pool's volume files. */
   path: string;
   /** Mode of the folder as libvirt creates it on `pool-build`, in octal, for example `0711`. */
   mode: string;

@@ -3,7 +3,7 @@ import { XMLBuilder } from "fast-xml-parser";
 /** Disk formats the fleet uses for volumes. */
 export type VolumeFormat = "qcow2" | "raw";
 
-/** What {@link renderVolumeXml} needs to describe one volume in a pool. */
+/** Settings of one volume in a pool, for {@link renderVolumeXml}. */
 export interface VolumeXmlSpec {
   /** Volume name, unique in its pool; for a directory pool also the file name. */
   name: string;
