@@ -1,15 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  access,
-  chmod,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readFile,
-  rename,
-  rm,
-  writeFile,
-} from "node:fs/promises";
+import { access, chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -19,7 +9,7 @@ import { createLogger } from "../../controller/src/log.js";
 import type { Logger } from "../../controller/src/log.js";
 import { writeCpio } from "./cpio.js";
 import { initramfsEntries } from "./initramfs.js";
-import type { GuestScripts } from "./initramfs.js";
+import type { GuestScripts, InitramfsContents } from "./initramfs.js";
 import { findInstalledKernel } from "./kernel.js";
 import { CURRENT_MANIFEST, DEFAULT_TEST_IMAGE_CACHE, testImageManifestSchema } from "./manifest.js";
 import type { TestImageManifest } from "./manifest.js";
@@ -29,7 +19,8 @@ import { GUEST_MODULES, loadOrderFor } from "./modules.js";
  * Builds the test image: the installed Debian kernel plus a busybox initramfs that loads the
  * virtio modules, takes a DHCP lease, and runs the shared JIT bootstrap with the stand-in runner.
  * The build is reproducible (sorted cpio entries, one fixed mtime, gzip without a timestamp) and
- * cached under the hash of its inputs, so a second call with unchanged inputs copies nothing.
+ * cached under the hash of its inputs, so a second call with unchanged inputs writes only the
+ * pointer `current.json`.
  */
 
 /** Bumped whenever the image layout changes in a way the input files do not show. */
@@ -38,7 +29,7 @@ const BUILD_FORMAT = "trusted-runners-test-image/1";
 /** Kernel command line: serial console for debugging, quiet boot, reboot at once on panic. */
 export const TEST_IMAGE_CMDLINE = "console=ttyS0 quiet panic=-1";
 
-/** mtime of every initramfs member: any constant works, the epoch is the obvious one. */
+/** Modification time of every initramfs member. Any constant keeps builds reproducible. */
 const ARCHIVE_MTIME = 0;
 
 const GUEST_DIR = path.join(import.meta.dirname, "guest");
@@ -93,12 +84,12 @@ async function writeFileAtomic(target: string, data: string): Promise<void> {
   await rename(temporary, target);
 }
 
-/** Builds the test image, or reuses the cached build of the same inputs, and updates the pointer. */
-export async function buildTestImage(
-  options: BuildTestImageOptions = {},
-): Promise<BuildTestImageResult> {
-  const cacheDir = path.resolve(options.cacheDir ?? DEFAULT_TEST_IMAGE_CACHE);
-  const log = (options.logger ?? createLogger()).child({ module: "images/test" });
+/** Everything the image is made of, read into memory. */
+interface BuildInputs extends InitramfsContents {
+  kernelImage: Buffer;
+}
+
+async function readBuildInputs(options: BuildTestImageOptions): Promise<BuildInputs> {
   const kernel = await findInstalledKernel(
     options.bootDir,
     options.modulesRoot,
@@ -112,72 +103,87 @@ export async function buildTestImage(
     Promise.all(order.map((file) => readFile(path.join(kernel.modulesDir, file.relativePath)))),
   ]);
   const modules = order.map((file, index) => ({ file, data: moduleData[index] as Buffer }));
-
-  const inputs = createHash("sha256");
-  const addInput = (label: string, data: Buffer | string): void => {
-    inputs.update(`${label}\0${Buffer.byteLength(data)}\0`).update(data);
+  return {
+    kernelVersion: kernel.version,
+    kernelImage,
+    busybox,
+    modules,
+    scripts,
   };
-  addInput("format", BUILD_FORMAT);
-  addInput("cmdline", TEST_IMAGE_CMDLINE);
-  addInput("kernel-version", kernel.version);
-  addInput("kernel", kernelImage);
-  addInput("busybox", busybox);
-  for (const [name, data] of Object.entries(scripts)) addInput(`script:${name}`, data);
-  for (const { file, data } of modules) addInput(`module:${file.relativePath}`, data);
-  const hash = inputs.digest("hex");
+}
 
+/** Hashes every input with its label and length, so no two input sets share a byte stream. */
+function hashInputs(inputs: BuildInputs): string {
+  const hash = createHash("sha256");
+  const add = (label: string, data: Buffer | string): void => {
+    hash.update(`${label}\0${Buffer.byteLength(data)}\0`).update(data);
+  };
+  add("format", BUILD_FORMAT);
+  add("cmdline", TEST_IMAGE_CMDLINE);
+  add("kernel-version", inputs.kernelVersion);
+  add("kernel", inputs.kernelImage);
+  add("busybox", inputs.busybox);
+  for (const [name, data] of Object.entries(inputs.scripts)) add(`script:${name}`, data);
+  for (const { file, data } of inputs.modules) add(`module:${file.relativePath}`, data);
+  return hash.digest("hex");
+}
+
+/**
+ * Writes the kernel, the initramfs and the manifest into a private folder, then renames it to
+ * `buildDir`, so concurrent builds of the same inputs (the sandbox and a test) never read each
+ * other's half-written files.
+ */
+async function writeBuild(inputs: BuildInputs, hash: string, buildDir: string): Promise<void> {
+  const archive = writeCpio(initramfsEntries(inputs), ARCHIVE_MTIME);
+  const initrd = gzipSync(archive, { level: 9 });
+  const manifest: TestImageManifest = {
+    hash,
+    kernelVersion: inputs.kernelVersion,
+    kernel: path.join(buildDir, "vmlinuz"),
+    initrd: path.join(buildDir, "initrd.img"),
+    initrdSha256: sha256(initrd),
+    cmdline: TEST_IMAGE_CMDLINE,
+  };
+
+  const staging = await mkdtemp(path.join(path.dirname(buildDir), ".staging-"));
+  try {
+    // mkdtemp creates 0700, but libvirt's QEMU runs as its own user and must read the files.
+    await chmod(staging, 0o755);
+    await writeFile(path.join(staging, "vmlinuz"), inputs.kernelImage);
+    await writeFile(path.join(staging, "initrd.img"), initrd);
+    await writeFile(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(staging, buildDir).catch((error: NodeJS.ErrnoException) => {
+      // Another build of the same inputs finished first, and its files are identical.
+      if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Builds the test image, or reuses the cached build of the same inputs, and updates the pointer. */
+export async function buildTestImage(
+  options: BuildTestImageOptions = {},
+): Promise<BuildTestImageResult> {
+  const cacheDir = path.resolve(options.cacheDir ?? DEFAULT_TEST_IMAGE_CACHE);
+  const log = (options.logger ?? createLogger()).child({ module: "images/test" });
+  const inputs = await readBuildInputs(options);
+  const hash = hashInputs(inputs);
   const buildDir = path.join(cacheDir, hash.slice(0, 16));
   const manifestPath = path.join(buildDir, "manifest.json");
   await mkdir(cacheDir, { recursive: true });
 
-  let cached = true;
-  if (!(await exists(manifestPath))) {
-    cached = false;
-    const initrd = gzipSync(
-      writeCpio(
-        initramfsEntries({ ...kernel, busybox, modules, scripts, kernelVersion: kernel.version }),
-        ARCHIVE_MTIME,
-      ),
-      {
-        level: 9,
-      },
-    );
-    const manifest: TestImageManifest = {
-      hash,
-      kernelVersion: kernel.version,
-      kernel: path.join(buildDir, "vmlinuz"),
-      initrd: path.join(buildDir, "initrd.img"),
-      initrdSha256: sha256(initrd),
-      cmdline: TEST_IMAGE_CMDLINE,
-    };
-    // Build in a private folder and rename it into place, so concurrent builds of the same
-    // inputs (the sandbox and a test) never read each other's half-written files.
-    const staging = await mkdtemp(path.join(cacheDir, ".staging-"));
-    try {
-      // mkdtemp creates 0700, but libvirt's QEMU runs as its own user and must read the files.
-      await chmod(staging, 0o755);
-      await copyFile(kernel.image, path.join(staging, "vmlinuz"));
-      await writeFile(path.join(staging, "initrd.img"), initrd);
-      await writeFile(
-        path.join(staging, "manifest.json"),
-        `${JSON.stringify(manifest, null, 2)}\n`,
-      );
-      await rename(staging, buildDir).catch(async (error: NodeJS.ErrnoException) => {
-        // Another build of the same inputs finished first; its files are identical.
-        if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
-      });
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-  }
+  const cached = await exists(manifestPath);
+  if (!cached) await writeBuild(inputs, hash, buildDir);
 
   const manifest = testImageManifestSchema.parse(JSON.parse(await readFile(manifestPath, "utf8")));
   await writeFileAtomic(
     path.join(cacheDir, CURRENT_MANIFEST),
     `${JSON.stringify(manifest, null, 2)}\n`,
   );
+  const moduleNames = inputs.modules.map(({ file }) => file.name);
   log.info(
-    { hash, kernelVersion: kernel.version, modules: order.map((file) => file.name), cached },
+    { hash, kernelVersion: inputs.kernelVersion, modules: moduleNames, cached },
     cached ? "test image found in cache" : "test image built",
   );
   return { ...manifest, cached };
