@@ -41,11 +41,35 @@ async function connectWithRetry(socketPath: string, attempts: number): Promise<S
 interface BootOutcome {
   exitCode: number | null;
   console: string;
-  readyLines: number;
-  accel: string;
+  /** `ready` lines seen on the second connection, the one that delivers the config. */
+  readyLinesBeforeConfig: number;
+  /** Whether the first connection, closed without a config, saw a `ready` line. */
+  readyOnFirstConnection: boolean;
 }
 
-/** Boots the image, delivers the config after the first `ready`, and waits for power-off. */
+/** Resolves at the next `ready` line on the socket, counting each one in `seen`. */
+function nextReady(socket: Socket, seen: { count: number }): Promise<void> {
+  return new Promise((resolve) => {
+    let buffered = "";
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString();
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      const readyCount = lines.filter((line) => line === "ready").length;
+      if (readyCount === 0) return;
+      seen.count += readyCount;
+      socket.off("data", onData);
+      resolve();
+    };
+    socket.on("data", onData);
+  });
+}
+
+/**
+ * Boots the image and plays the controller: connects, waits for `ready`, and disconnects without
+ * a config, as a controller that restarts would. It then reconnects, waits for `ready` again,
+ * writes the config line, and waits for the guest to power off.
+ */
 async function bootAndDeliver(
   image: BuildTestImageResult,
   socketPath: string,
@@ -70,28 +94,34 @@ async function bootAndDeliver(
   qemu.stdout.on("data", (chunk: Buffer) => (consoleText += chunk.toString()));
   qemu.stderr.on("data", (chunk: Buffer) => (consoleText += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => qemu.once("exit", resolve));
+  const exitedEarly = exited.then((code) => {
+    throw new Error(`QEMU exited with ${code} before the config was delivered:\n${consoleText}`);
+  });
   const timer = setTimeout(() => qemu.kill("SIGKILL"), QEMU_KILL_AFTER_MS);
 
-  let readyLines = 0;
   try {
-    const socket = await connectWithRetry(socketPath, 100);
-    let buffered = "";
-    socket.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        if (line !== "ready") continue;
-        readyLines++;
-        if (readyLines === 1) socket.write(`${config}\n`);
-      }
-    });
-    socket.on("error", () => undefined);
+    const first = await connectWithRetry(socketPath, 100);
+    first.on("error", () => undefined);
+    const firstSeen = { count: 0 };
+    await Promise.race([nextReady(first, firstSeen), exitedEarly]);
+    first.destroy();
+
+    const second = await connectWithRetry(socketPath, 100);
+    second.on("error", () => undefined);
+    const secondSeen = { count: 0 };
+    await Promise.race([nextReady(second, secondSeen), exitedEarly]);
+    second.write(`${config}\n`);
     const exitCode = await exited;
-    socket.destroy();
-    return { exitCode, console: consoleText, readyLines, accel };
+    second.destroy();
+    return {
+      exitCode,
+      console: consoleText,
+      readyLinesBeforeConfig: secondSeen.count,
+      readyOnFirstConnection: firstSeen.count > 0,
+    };
   } finally {
     clearTimeout(timer);
+    exitedEarly.catch(() => undefined);
     if (qemu.exitCode === null) qemu.kill("SIGKILL");
   }
 }
@@ -131,7 +161,11 @@ describe.skipIf(qemuMissing)(suiteName, () => {
   });
 
   it("writes ready before the config", () => {
-    expect(outcome.readyLines).toBeGreaterThanOrEqual(1);
+    expect(outcome.readyLinesBeforeConfig).toBeGreaterThanOrEqual(1);
+  });
+
+  it("writes ready again after reconnect", () => {
+    expect(outcome.readyOnFirstConnection).toBe(true);
   });
 
   it("completes the job with success", () => {
