@@ -14,7 +14,7 @@ describe("emulator control over HTTP", () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({
-      runnerBaseUrl: "http://10.0.2.2:8080",
+      runnerBaseUrl: "http://10.0.2.2:{port}",
       runnerLostAfterMs: 50,
       sweepIntervalMs: 20,
     });
@@ -63,7 +63,8 @@ describe("emulator control over HTTP", () => {
       runner_group_id: defaultRunnerGroupId,
       labels: LABELS,
     });
-    expect(decodeJitConfig(issued.encodedJitConfig).url).toBe("http://10.0.2.2:8080");
+    const port = new URL(emulator.url).port;
+    expect(decodeJitConfig(issued.encodedJitConfig).url).toBe(`http://10.0.2.2:${port}`);
   });
 
   it("silent runner goes offline", async () => {
@@ -82,6 +83,14 @@ describe("emulator control over HTTP", () => {
         "";
     }
     expect(status).toBe("offline");
+  });
+});
+
+describe("emulator options", () => {
+  it("runner base URL with path is rejected", async () => {
+    await expect(startEmulator({ runnerBaseUrl: "http://10.0.2.2:{port}/x" })).rejects.toThrow(
+      /runnerBaseUrl/,
+    );
   });
 });
 
@@ -131,7 +140,8 @@ describe("emulator shutdown", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     await emulator.close();
     await polling;
-    expect(timers()).toBe(before);
+    // Timers of earlier tests may expire meanwhile, so the count can only drop.
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   it("close twice resolves", async () => {

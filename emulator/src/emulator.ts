@@ -31,8 +31,11 @@ import { WebhookSender } from "./webhooks/sender.js";
 const optionsSchema = z.object({
   /** TCP port; 0 picks a free one. */
   port: z.number().int().min(0).max(65535).default(0),
-  /** Base URL written into JIT configs; default the emulator's own URL. */
-  runnerBaseUrl: z.url().optional(),
+  /**
+   * Base URL written into JIT configs; default the emulator's own URL. `{port}` is replaced by
+   * the port the emulator listens on, so `http://10.0.2.2:{port}` works with port 0.
+   */
+  runnerBaseUrl: z.string().min(1).optional(),
   /** Lifetime of installation tokens in milliseconds; GitHub's is one hour. */
   tokenTtlMs: z
     .number()
@@ -92,9 +95,6 @@ function buildRouter(): Router<RestHandler> {
 export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulator> {
   const { logger: givenLogger, ...rest } = input;
   const options = optionsSchema.parse(rest);
-  if (options.runnerBaseUrl !== undefined && !/^https?:\/\//.test(options.runnerBaseUrl)) {
-    throw new Error(`runnerBaseUrl ${options.runnerBaseUrl} is invalid: use an http:// URL`);
-  }
   const logger = (givenLogger ?? pino({ level: "silent" })).child({ module: "emulator" });
   const delays = new Map<NodeJS.Timeout, () => void>();
   const sleep = (ms: number): Promise<void> =>
@@ -111,7 +111,15 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulat
     server.once("error", reject);
     server.listen(options.port, "127.0.0.1", () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const runnerBaseUrl = options.runnerBaseUrl?.replaceAll("{port}", String(port)) ?? url;
+  if (!/^http:\/\/[^/]+$/.test(runnerBaseUrl) || !URL.canParse(runnerBaseUrl)) {
+    server.close();
+    throw new Error(
+      `runnerBaseUrl ${runnerBaseUrl} is invalid: use http://HOST:PORT without a path, for example http://10.0.2.2:{port}`,
+    );
+  }
 
   const store = new Store();
   const shapes = new Shapes(store, url);
@@ -139,7 +147,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulat
     sender,
     faults,
     tokenTtlMs: options.tokenTtlMs,
-    runnerBaseUrl: options.runnerBaseUrl ?? url,
+    runnerBaseUrl,
   };
   const restParts = {
     env,

@@ -5,7 +5,7 @@ import { startEmulator } from "./emulator.js";
 
 /**
  * Runs the emulator as its own process: `tsx emulator/src/main.ts [--port N]
- * [--runner-base-url URL]`. It prints one JSON line `{"url": ...}` on standard output once it
+ * [--runner-base-url URL]`, where `{port}` in the URL becomes the port in use. It prints one JSON line `{"url": ...}` on standard output once it
  * listens, logs to standard error, and stops on SIGINT or SIGTERM.
  */
 async function main(): Promise<void> {

@@ -198,7 +198,11 @@ export class Dispatcher {
     if (run !== undefined) this.finishRunIfDone(run);
   }
 
-  /** Takes offline every online runner that has been silent longer than `runnerLostAfterMs`. */
+  /**
+   * Takes offline every online runner that has been silent longer than `runnerLostAfterMs`.
+   * NOTE: the runner protocol has no heartbeat, so a step that runs longer than that limit
+   * without a call counts as silence too.
+   */
   sweep(now: number): void {
     for (const runner of this.store.runners.values()) {
       if (runner.connection !== "online" || this.waiters.has(runner.id)) continue;
