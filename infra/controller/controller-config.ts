@@ -4,6 +4,15 @@ import { controllerConfigSchema } from "../../controller/src/config/schema.js";
 import type { ControllerConfigInput } from "../../controller/src/config/schema.js";
 import type { StackConfig } from "../config/parse.js";
 
+/** Parses the runner group's resource id, which GitHub assigns as a positive integer. */
+export function parseRunnerGroupId(id: string): number {
+  const value = Number(id);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`runner group id "${id}" is not a positive integer`);
+  }
+  return value;
+}
+
 /**
  * Renders the controller's configuration file from the stack configuration and the runner group
  * id GitHub assigned. The result is checked against the controller's own schema, so a mismatch
@@ -14,6 +23,7 @@ export function renderControllerConfig(
   runnerGroupId: pulumi.Input<string>,
 ): pulumi.Output<ControllerConfigInput> {
   return pulumi.output(runnerGroupId).apply((groupId) => {
+    const groupNumber = parseRunnerGroupId(groupId);
     const config: ControllerConfigInput = {
       github: {
         apiUrl: stack.githubApiUrl,
@@ -25,7 +35,7 @@ export function renderControllerConfig(
           name: repo.name,
           id: repo.id,
         })),
-        runnerGroupId: Number(groupId),
+        runnerGroupId: groupNumber,
         labels: stack.runnerLabels,
       },
       libvirt: {
@@ -46,7 +56,11 @@ export function renderControllerConfig(
       server: { listen: stack.controller.listen },
     };
     // NOTE: during preview the group id is unknown and this callback does not run.
-    controllerConfigSchema.parse(config);
+    const result = controllerConfigSchema.safeParse(config);
+    if (!result.success) {
+      const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+      throw new Error(`rendered controller config is invalid: ${problems.join("; ")}`);
+    }
     return config;
   });
 }

@@ -7,6 +7,14 @@ import { shellQuote } from "./shell.js";
 export type HostConnection =
   { connection: "local" } | { connection: "ssh"; address: string; port: number; user: string };
 
+/**
+ * Wraps a bash script as one command line for SSH. The SSH server hands the line to the user's
+ * login shell, which may not be bash, so the script is passed to bash as one quoted argument.
+ */
+export function wrapForSsh(script: string): string {
+  return `bash -c ${shellQuote(script)}`;
+}
+
 /** Scripts of one host resource; each is a complete bash script. */
 export interface HostScripts {
   /** Runs when the resource is created. */
@@ -27,15 +35,20 @@ export interface HostScripts {
  * variables, because SSH servers drop variables the client sets unless `AcceptEnv` allows them.
  */
 export class HostTarget {
-  /** Prefix for commands that need root: empty for root or local runs, `sudo -n ` otherwise. */
+  /** Prefix for commands that need root: empty when the scripts run as root, else `sudo -n `. */
   readonly rootPrefix: string;
 
+  /**
+   * @param localIsRoot whether the Pulumi process itself runs as root, which decides sudo for a
+   *   local connection; defaults to the current process's user id.
+   */
   constructor(
     readonly connection: HostConnection,
     private readonly sshPrivateKey?: pulumi.Input<string>,
+    localIsRoot: boolean = process.getuid?.() === 0,
   ) {
-    const needsSudo = connection.connection === "ssh" && connection.user !== "root";
-    this.rootPrefix = needsSudo ? "sudo -n " : "";
+    const runsAsRoot = connection.connection === "local" ? localIsRoot : connection.user === "root";
+    this.rootPrefix = runsAsRoot ? "" : "sudo -n ";
   }
 
   /** Declares one resource whose lifecycle runs the given scripts on the host. */
@@ -57,7 +70,7 @@ export class HostTarget {
     }
 
     const wrap = (script: string | undefined): string | undefined =>
-      script === undefined ? undefined : `bash -c ${shellQuote(script)}`;
+      script === undefined ? undefined : wrapForSsh(script);
     return new command.remote.Command(
       name,
       {
