@@ -29,7 +29,7 @@ log() {
 
 power_off() {
   log "powering off"
-  # Word splitting of the command is intended: it may carry arguments such as "poweroff -f".
+  # Word splitting of the command is intended because it may carry arguments ("poweroff -f").
   $poweroff_command
   exit "$1"
 }
@@ -64,8 +64,8 @@ log "using port $port"
 # descriptor, opened for both.
 exec 3<>"$port"
 
-# Writes block while no host is connected, which is why the ready lines come from a child:
-# the parent keeps reading meanwhile.
+# Writes block while no host is connected, so a child writes the ready lines and the parent
+# keeps reading meanwhile.
 (
   while echo ready >&3; do
     sleep 1

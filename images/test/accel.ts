@@ -51,7 +51,6 @@ const PROBE_RESULT_FILE = path.join(DEFAULT_TEST_IMAGE_CACHE, "accel.json");
 
 const probeResultSchema = z.object({
   bootId: z.string(),
-  kernel: z.string(),
   accel: z.enum(["kvm", "tcg"]),
 });
 
@@ -66,7 +65,7 @@ async function probeWithCache(kernel: string): Promise<QemuAccel> {
   const stored = await readFile(PROBE_RESULT_FILE, "utf8")
     .then((text) => probeResultSchema.parse(JSON.parse(text)))
     .catch(() => undefined);
-  if (bootId !== undefined && stored?.bootId === bootId && stored.kernel === kernel) {
+  if (bootId !== undefined && stored?.bootId === bootId) {
     return stored.accel;
   }
 
@@ -74,7 +73,7 @@ async function probeWithCache(kernel: string): Promise<QemuAccel> {
   if (bootId !== undefined) {
     const temporary = `${PROBE_RESULT_FILE}.${process.pid}.tmp`;
     await mkdir(path.dirname(PROBE_RESULT_FILE), { recursive: true });
-    await writeFile(temporary, `${JSON.stringify({ bootId, kernel, accel })}\n`);
+    await writeFile(temporary, `${JSON.stringify({ bootId, accel })}\n`);
     await rename(temporary, PROBE_RESULT_FILE);
   }
   return accel;
@@ -85,7 +84,7 @@ async function probeWithCache(kernel: string): Promise<QemuAccel> {
  * and a probe guest actually runs under it, else TCG. The probe exists because an openable
  * /dev/kvm is not enough: under some nested hypervisors KVM guests hang in the firmware, or QEMU
  * aborts setting an MSR. The result is kept per process and, in `.cache/images/test/accel.json`,
- * per host boot and kernel.
+ * per host boot, because it depends on the host and not on the guest kernel.
  */
 export function detectQemuAccel(kernel: string): Promise<QemuAccel> {
   const forced = process.env.TR_QEMU_ACCEL;

@@ -39,7 +39,8 @@ until [ -e /sys/class/net/eth0 ]; do
   waited=$((waited + 1))
 done
 ip link set eth0 up
-# QEMU user-mode networking answers DHCP at once; -n gives up after the bounded tries.
+# QEMU user-mode networking replies to DHCP at once, and -n makes udhcpc fail after the bounded
+# tries instead of retrying forever.
 udhcpc -i eth0 -n -q -t 5 -T 1 -s /etc/trusted-runners/udhcpc.sh || halt_guest "DHCP on eth0 failed"
 
 export TR_RUNNER=/opt/runner/run.sh

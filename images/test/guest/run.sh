@@ -58,7 +58,7 @@ request() {
     timeout "$request_seconds" wget -q -S -Y off -O "$work/reply" \
       --header "Authorization: Bearer $token" "$url$2" 2>"$work/response"
   fi
-  # -S prints the status line of every response, redirects included; the last one counts.
+  # -S prints the status line of every response, redirects included, and the last one counts.
   status="$(sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$work/response" | tail -n 1)"
   [ -n "$status" ] || status=000
   [ -f "$work/reply" ] || : >"$work/reply"
@@ -95,7 +95,7 @@ while :; do
   request POST /_runner/acquire ""
   [ "$status" = 200 ] && break
   rejected acquire
-  # 204 means the long poll ended without a job; anything else is an error worth a pause.
+  # 204 means the long poll ended without a job. Any other status is an error, so pause first.
   [ "$attempt" -lt "$acquire_attempts" ] ||
     fail "no job acquired after $attempt attempts (last HTTP status $status)"
   [ "$status" = 204 ] || sleep 1
