@@ -32,7 +32,7 @@ export class Router<H> {
     this.routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
   }
 
-  /** Returns the matching route, or `methodAllowed: false` when only the path matched. */
+  /** Returns the matching route, or `method-not-allowed` when only the path matched. */
   match(method: string, path: string): RouteMatch<H> | "method-not-allowed" | undefined {
     let pathMatched = false;
     for (const route of this.routes) {
@@ -43,9 +43,14 @@ export class Router<H> {
         continue;
       }
       const params: Record<string, string> = {};
-      route.names.forEach((name, index) => {
-        params[name] = decodeURIComponent(found[index + 1] ?? "");
-      });
+      try {
+        route.names.forEach((name, index) => {
+          params[name] = decodeURIComponent(found[index + 1] ?? "");
+        });
+      } catch {
+        // A malformed percent escape names nothing that exists, as on GitHub: not found.
+        return undefined;
+      }
       return { handler: route.handler, params };
     }
     return pathMatched ? "method-not-allowed" : undefined;
