@@ -69,6 +69,13 @@ describe.each(STACKS)("stack $stack", ({ stack, routing, warmPool }) => {
     expect(isSecretInput(network.inputs.connection)).toBe(true);
   });
 
+  test("ssh connection pins host key", async () => {
+    const { resources } = await runProgram(loadStackFile(stack), stack);
+    const network = findResource(resources, REMOTE_COMMAND, "guest-network-network");
+    const connection = plainInput(network.inputs.connection) as { hostKey?: string };
+    expect(connection.hostKey).toMatch(/^ssh-ed25519 AAAA/);
+  });
+
   test("controller config holds no secret", async () => {
     const { resources } = await runProgram(loadStackFile(stack), stack);
     const command = findResource(resources, REMOTE_COMMAND, "controller-config");

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 
 import { loadStackFile, runProgram, withConfig } from "../testing/stack-harness.js";
-import type { StackFileConfig } from "../testing/stack-harness.js";
+import type { DeclaredResource, StackFileConfig } from "../testing/stack-harness.js";
 import { StackConfigError } from "./errors.js";
 import { parseStackConfig } from "./parse.js";
 import type { RawStackConfig } from "./parse.js";
@@ -119,6 +119,14 @@ describe("parseStackConfig", () => {
     ]);
   });
 
+  test("ssh host without host key", () => {
+    const host = { connection: "ssh", address: "vm-host.example.com", port: 22, user: "deploy" };
+    expect(problemsOf("canary", { host })).toEqual([
+      "trusted-runners:host.hostKey = (not set): missing; set it with " +
+        "pulumi config set --path 'host.hostKey' VALUE",
+    ]);
+  });
+
   test("missing secret names set command", () => {
     expect(problemsOf("canary", { webhookSecret: undefined })).toEqual([
       "trusted-runners:webhookSecret = (not set): missing; " +
@@ -150,6 +158,8 @@ describe("parseStackConfig", () => {
 describe("program with invalid config", () => {
   test("fails before declaring resources", async () => {
     const config = withConfig(loadStackFile("dark"), { trustedRouting: true });
-    await expect(runProgram(config, "dark")).rejects.toBeInstanceOf(StackConfigError);
+    const resources: DeclaredResource[] = [];
+    await expect(runProgram(config, "dark", resources)).rejects.toBeInstanceOf(StackConfigError);
+    expect(resources).toEqual([]);
   });
 });

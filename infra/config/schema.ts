@@ -43,6 +43,16 @@ const hostSchema = z.discriminatedUnion("connection", [
     port: z.number().int().min(1).max(65535).default(22),
     /** SSH user; any user other than root runs the host's root tasks through `sudo -n`. */
     user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name"),
+    /**
+     * The host's public key, as one line of `ssh-keyscan` output without the host name. Required
+     * because the scripts send secrets and run root tasks over this connection.
+     */
+    hostKey: z
+      .string()
+      .regex(
+        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}$/,
+        "expected a public key such as 'ssh-ed25519 AAAA...'",
+      ),
   }),
 ]);
 

@@ -18,12 +18,24 @@ describe("HostTarget", () => {
   });
 
   test("root over ssh needs no sudo", () => {
-    const host = new HostTarget({ connection: "ssh", address: "h", port: 22, user: "root" });
+    const host = new HostTarget({
+      connection: "ssh",
+      address: "h",
+      port: 22,
+      user: "root",
+      hostKey: "ssh-ed25519 AAAA",
+    });
     expect(host.rootPrefix).toBe("");
   });
 
   test("other ssh user uses sudo", () => {
-    const host = new HostTarget({ connection: "ssh", address: "h", port: 22, user: "deploy" });
+    const host = new HostTarget({
+      connection: "ssh",
+      address: "h",
+      port: 22,
+      user: "deploy",
+      hostKey: "ssh-ed25519 AAAA",
+    });
     expect(host.rootPrefix).toBe("sudo -n ");
   });
 

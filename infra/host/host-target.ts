@@ -5,7 +5,15 @@ import { shellQuote } from "./shell.js";
 
 /** Connection Pulumi uses to reach the VM host. */
 export type HostConnection =
-  { connection: "local" } | { connection: "ssh"; address: string; port: number; user: string };
+  | { connection: "local" }
+  | {
+      connection: "ssh";
+      address: string;
+      port: number;
+      user: string;
+      /** Public key the host must present, `ssh-ed25519 AAAA...`. */
+      hostKey: string;
+    };
 
 /**
  * Wraps a bash script as one command line for SSH. The SSH server hands the line to the user's
@@ -78,6 +86,7 @@ export class HostTarget {
           host: this.connection.address,
           port: this.connection.port,
           user: this.connection.user,
+          hostKey: this.connection.hostKey,
           privateKey: this.sshPrivateKey,
         },
         create: wrap(scripts.create),
@@ -115,6 +124,7 @@ export class HostTarget {
           host: this.connection.address,
           port: this.connection.port,
           user: this.connection.user,
+          hostKey: this.connection.hostKey,
           privateKey: this.sshPrivateKey,
         },
         source: new pulumi.asset.FileAsset(localPath),

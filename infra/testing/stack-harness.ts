@@ -114,9 +114,15 @@ async function waitForRegistrations(resources: DeclaredResource[]): Promise<void
   }
 }
 
-/** Runs config reading, validation and the program under mocks, as `pulumi up` would. */
-export async function runProgram(config: StackFileConfig, stack = "test"): Promise<ProgramRun> {
-  const resources: DeclaredResource[] = [];
+/**
+ * Runs config reading, validation and the program under mocks, as `pulumi up` would. Declared
+ * resources go to `resources`, which a caller passes to inspect them after a failed run.
+ */
+export async function runProgram(
+  config: StackFileConfig,
+  stack = "test",
+  resources: DeclaredResource[] = [],
+): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
