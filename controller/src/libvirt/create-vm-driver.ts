@@ -83,7 +83,9 @@ export async function createVmDriver(
         },
         async (vmName) => (await driver?.domainRunning(vmName)) ?? false,
       )
-    : new SocketGuestChannels({ logger: options.logger });
+    : // TODO: with a remote URI such as qemu+ssh://, QEMU binds the channel sockets on the remote
+      // host, where this process cannot connect; the controller must run on the libvirt host.
+      new SocketGuestChannels({ logger: options.logger });
 
   driver = new VirshVmDriver({
     session,

@@ -48,6 +48,15 @@ export class BootTimeoutError extends Error {
   }
 }
 
+/** A VM's domain stopped or disappeared while the driver waited for its guest to boot. */
+export class VmStoppedError extends Error {
+  override readonly name = "VmStoppedError";
+
+  constructor(readonly vmName: string) {
+    super(`VM ${vmName} stopped before its guest reported ready; see its console log`);
+  }
+}
+
 // virsh 9.0 words its lookup failures in several ways depending on the object and the driver:
 // "failed to get domain 'x'", "Domain not found: ...", "Storage volume not found: ...",
 // "metadata not found: ...". All of them mean the object is absent.

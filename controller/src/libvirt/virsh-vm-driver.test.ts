@@ -6,6 +6,7 @@ import { createLogger } from "../log.js";
 import { createVmDriver } from "./create-vm-driver.js";
 import type { SimulatedGuestOptions } from "./guests/simulated-guests.js";
 import { describeVmDriverContract } from "./testing/vm-driver-contract.js";
+import { VmStoppedError } from "./errors.js";
 import type { GuestChannels } from "./guests/guest-channels.js";
 import { ensureTestDriverStorage } from "./test-driver.js";
 import { VirshSession } from "./virsh-session.js";
@@ -71,6 +72,17 @@ describe("VirshVmDriver on the test driver", () => {
       metadata: { jobId: 1, state: "booting", createdAt: "2026-12-04T15:00:00.000Z" },
     });
     await expect(driver.waitForBoot("tr-never", 100)).rejects.toThrow(/did not report ready/);
+    await driver.close();
+    await session.close();
+  });
+
+  it("stops waiting when domain stops", async () => {
+    const { session, driver } = await driverWith({ fault: "never-boots" });
+    const metadata = { jobId: 1, state: "booting" as const, createdAt: "2026-12-04T15:00:00.000Z" };
+    await driver.createVm({ name: "tr-stops", metadata });
+    const waiting = driver.waitForBoot("tr-stops", 25_000);
+    await driver.powerOff("tr-stops");
+    await expect(waiting).rejects.toBeInstanceOf(VmStoppedError);
     await driver.close();
     await session.close();
   });

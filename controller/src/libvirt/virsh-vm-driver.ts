@@ -1,8 +1,9 @@
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import type { Logger } from "../log.js";
 import type { VmDriver, VmInfo, VmMetadata, VmSpec } from "./driver.js";
-import { LibvirtNotFoundError, VirshCommandError } from "./errors.js";
+import { LibvirtNotFoundError, VirshCommandError, VmStoppedError } from "./errors.js";
 import type { GuestChannels } from "./guests/guest-channels.js";
 import type { VirshSession } from "./virsh-session.js";
 import { renderDomainXml } from "./xml/domain.js";
@@ -42,6 +43,9 @@ export interface VirshVmDriverOptions {
 
 /** Names that virsh cannot mistake for options and that are safe as file names. */
 const VM_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Interval between checks that a booting VM's domain still runs, in ms. */
+const BOOT_WATCH_INTERVAL_MS = 1_000;
 
 /** virsh's message for `destroy` on a domain that is already shut off. */
 const NOT_RUNNING = /domain is not running/i;
@@ -147,12 +151,35 @@ export class VirshVmDriver implements VmDriver {
     this.checkName(name);
     const state = await this.domainState(name);
     if (state !== "running") {
-      throw new VirshCommandError(
-        "domstate",
-        `VM ${name} is ${state}, not running; it cannot boot`,
-      );
+      throw new VmStoppedError(name);
     }
-    await this.options.guests.waitForReady(name, this.channelPath(name), timeoutMs);
+    // A guest that panics or powers off during boot ends its domain. Waiting for the full boot
+    // timeout would only delay the retry, so the domain is watched while the guest boots.
+    const watch = new AbortController();
+    let stopped = false;
+    const watcher = (async () => {
+      while (!watch.signal.aborted) {
+        await sleep(BOOT_WATCH_INTERVAL_MS, undefined, { signal: watch.signal }).catch(
+          () => undefined,
+        );
+        if (!watch.signal.aborted && !(await this.domainRunning(name).catch(() => true))) {
+          stopped = true;
+          watch.abort();
+        }
+      }
+    })();
+    try {
+      await this.options.guests.waitForReady(name, this.channelPath(name), timeoutMs, watch.signal);
+    } catch (error) {
+      if (stopped) {
+        this.options.guests.forget(name);
+        throw new VmStoppedError(name);
+      }
+      throw error;
+    } finally {
+      watch.abort();
+      await watcher;
+    }
     this.logger.info({ vm: name }, "VM reported ready");
   }
 

@@ -5,8 +5,16 @@
 export interface GuestChannels {
   /** Runs before the domain starts, for example to create the socket's folder. */
   prepare(vmName: string, channelPath: string): Promise<void>;
-  /** Resolves at the guest's first `ready` line; rejects with a BootTimeoutError after `timeoutMs`. */
-  waitForReady(vmName: string, channelPath: string, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves at the guest's first `ready` line. Rejects with a BootTimeoutError after `timeoutMs`,
+   * or as soon as `signal` aborts.
+   */
+  waitForReady(
+    vmName: string,
+    channelPath: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Writes one line, which must not contain a newline, to the guest. */
   deliver(vmName: string, channelPath: string, line: string): Promise<void>;
   /** Drops what is kept for a VM that is being destroyed. */

@@ -68,14 +68,21 @@ export class SimulatedGuests implements GuestChannels {
     this.guests.set(vmName, this.newGuest(vmName, Date.now()));
   }
 
-  async waitForReady(vmName: string, _channelPath: string, timeoutMs: number): Promise<void> {
+  async waitForReady(
+    vmName: string,
+    _channelPath: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const guest = this.guest(vmName);
     const bootDelayMs = this.options.bootDelayMs ?? DEFAULT_BOOT_DELAY_MS;
     const remainingMs = guest.startedAt + bootDelayMs - Date.now();
     const bootsInTime = guest.fault !== "never-boots" && remainingMs <= timeoutMs;
     const waitMs = bootsInTime ? Math.max(0, remainingMs) : timeoutMs;
-    await sleep(waitMs, undefined, { signal: guest.abort.signal }).catch(() => undefined);
-    if (!bootsInTime || guest.abort.signal.aborted) {
+    const stop =
+      signal === undefined ? guest.abort.signal : AbortSignal.any([guest.abort.signal, signal]);
+    await sleep(waitMs, undefined, { signal: stop }).catch(() => undefined);
+    if (!bootsInTime || stop.aborted) {
       throw new BootTimeoutError(vmName, timeoutMs);
     }
   }

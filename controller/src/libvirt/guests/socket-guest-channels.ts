@@ -39,8 +39,12 @@ function connectOnce(path: string): Promise<Socket> {
 }
 
 /** Connects to a unix socket, retrying while it does not exist or refuses, until `deadline`. */
-async function connectUntil(path: string, deadline: number): Promise<Socket | null> {
-  while (Date.now() < deadline) {
+async function connectUntil(
+  path: string,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<Socket | null> {
+  while (Date.now() < deadline && signal?.aborted !== true) {
     try {
       return await connectOnce(path);
     } catch (error) {
@@ -48,17 +52,19 @@ async function connectUntil(path: string, deadline: number): Promise<Socket | nu
         throw error;
       }
     }
-    await sleep(Math.min(CONNECT_RETRY_MS, Math.max(0, deadline - Date.now())));
+    const waitMs = Math.min(CONNECT_RETRY_MS, Math.max(0, deadline - Date.now()));
+    await sleep(waitMs, undefined, { signal }).catch(() => undefined);
   }
   return null;
 }
 
 /** Resolves true at the first `ready` line, false when the socket closes or `deadline` passes. */
-function readUntilReady(socket: Socket, deadline: number): Promise<boolean> {
+function readUntilReady(socket: Socket, deadline: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     let buffered = "";
     const finish = (ready: boolean): void => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       socket.removeListener("data", onData);
       socket.removeListener("close", onClose);
       resolve(ready);
@@ -74,7 +80,9 @@ function readUntilReady(socket: Socket, deadline: number): Promise<boolean> {
       buffered = buffered.slice(-64);
     };
     const onClose = (): void => finish(false);
+    const onAbort = (): void => finish(false);
     const timer = setTimeout(() => finish(false), Math.max(0, deadline - Date.now()));
+    signal?.addEventListener("abort", onAbort);
     socket.on("data", onData);
     socket.once("close", onClose);
   });
@@ -99,14 +107,19 @@ export class SocketGuestChannels implements GuestChannels {
     await mkdir(dirname(channelPath), { recursive: true, mode: 0o750 });
   }
 
-  async waitForReady(vmName: string, channelPath: string, timeoutMs: number): Promise<void> {
+  async waitForReady(
+    vmName: string,
+    channelPath: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const socket = await connectUntil(channelPath, deadline);
+    while (Date.now() < deadline && signal?.aborted !== true) {
+      const socket = await connectUntil(channelPath, deadline, signal);
       if (socket === null) {
         break;
       }
-      if (await readUntilReady(socket, deadline)) {
+      if (await readUntilReady(socket, deadline, signal)) {
         this.keep(vmName, socket);
         return;
       }
