@@ -176,13 +176,18 @@ export class VirshSession {
   private attach(child: ChildProcessWithoutNullStreams): void {
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
+    // Output that a killed process flushes late belongs to no current request and is dropped.
     child.stdout.on("data", (chunk: string) => {
-      this.stdout += chunk;
-      this.tryComplete();
+      if (this.child === child) {
+        this.stdout += chunk;
+        this.tryComplete();
+      }
     });
     child.stderr.on("data", (chunk: string) => {
-      this.stderr += chunk;
-      this.tryComplete();
+      if (this.child === child) {
+        this.stderr += chunk;
+        this.tryComplete();
+      }
     });
     // Writes to a process that has just died fail with EPIPE, and the exit handler reports that.
     child.stdin.on("error", () => undefined);
