@@ -28,9 +28,9 @@ function header(spec: BaseImageScriptSpec): string[] {
 
 /**
  * Renders the idempotent import script. An existing volume whose content has the expected sha256
- * is left alone; one with other content is deleted and imported again. The import downloads the
- * image to a temporary folder on the host, rejects it unless its sha256 matches, then creates the
- * volume and uploads the file into it.
+ * is left alone. Otherwise the script downloads the image to a temporary folder on the host and
+ * rejects it unless its sha256 matches. Only then does it delete a volume with other content,
+ * create the volume and upload the file into it.
  */
 export function renderBaseImageEnsureScript(spec: BaseImageScriptSpec): string {
   // The volume is created raw and exactly as large as the file, so the upload replaces every
@@ -45,18 +45,17 @@ export function renderBaseImageEnsureScript(spec: BaseImageScriptSpec): string {
     ...header(spec),
     `url=${shellQuote(spec.url)}`,
     `expected=${shellQuote(spec.sha256)}`,
+    'current=""',
     'if virsh_ vol-info --pool "$pool" "$name" >/dev/null 2>&1; then',
     '  current=$(virsh_ vol-download --pool "$pool" "$name" /dev/stdout | sha256sum | cut -d" " -f1)',
     '  if [[ "$current" == "$expected" ]]; then',
     '    echo "volume $name: unchanged"',
     "    exit 0",
     "  fi",
-    '  echo "volume $name: content sha256 $current differs from $expected, importing again"',
-    '  virsh_ vol-delete --pool "$pool" "$name" >/dev/null',
     "fi",
     'work=$(mktemp -d "${TMPDIR:-/var/tmp}/trusted-runners-image.XXXXXX")',
     `trap 'rm -rf "$work"' EXIT`,
-    // Bounded: at most 3 retries and one hour in all, over https or from a local file only.
+    // Bounded: at most 4 attempts of at most one hour each, over https or from a local file only.
     'curl --fail --silent --show-error --location --proto "=https,file" --retry 3 \\',
     '  --max-time 3600 --output "$work/image" "$url"',
     'actual=$(sha256sum "$work/image" | cut -d" " -f1)',
@@ -64,6 +63,12 @@ export function renderBaseImageEnsureScript(spec: BaseImageScriptSpec): string {
     '  echo "base image $url: sha256 mismatch: expected $expected, actual $actual;" \\',
     '    "check trusted-runners:baseImage.sha256 against the image source" >&2',
     "  exit 1",
+    "fi",
+    // The old volume goes only after the new image passed its check, so a wrong digest in the
+    // config leaves the working base volume in place.
+    'if [[ -n "$current" ]]; then',
+    '  echo "volume $name: content sha256 $current differs from $expected, importing again"',
+    '  virsh_ vol-delete --pool "$pool" "$name" >/dev/null',
     "fi",
     writeFileCommand('"$work/volume.xml"', xml),
     `sed -i "s/${CAPACITY_PLACEHOLDER}/$(stat -c %s "$work/image")/" "$work/volume.xml"`,

@@ -165,6 +165,13 @@ describe("pool and base image on libvirtd", () => {
     const again = runScript(renderBaseImageEnsureScript(imageSpec(first.path, first.sha256)));
     expect(again.stdout).toBe(`volume ${names.volume}: unchanged\n`);
 
+    const wrongDigest = runScript(
+      renderBaseImageEnsureScript(imageSpec(first.path, "0".repeat(64))),
+    );
+    expect(wrongDigest.status).toBe(1);
+    const kept = runScript(renderBaseImageEnsureScript(imageSpec(first.path, first.sha256)));
+    expect(kept.stdout).toBe(`volume ${names.volume}: unchanged\n`);
+
     const second = writeImage("second.qcow2", "second stand-in image\n");
     const updated = runScript(renderBaseImageEnsureScript(imageSpec(second.path, second.sha256)));
     expect(updated.stderr).toBe("");
