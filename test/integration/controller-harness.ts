@@ -91,7 +91,7 @@ export class Harness {
     return controller;
   }
 
-  /** Queues a pull-request run by `author` whose one job asks for `labels`. */
+  /** Queues a pull-request run by `author` whose one job requests `labels`. */
   async queueJob(
     options: {
       author?: string;

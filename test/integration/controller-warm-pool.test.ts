@@ -42,7 +42,7 @@ describe("controller warm pool", () => {
     });
     const controller = await harness.start();
     let peak = 0;
-    const jobs = [];
+    const jobs: { runId: number; jobId: number }[] = [];
     for (let index = 0; index < 5; index += 1) jobs.push(await harness.queueJob());
     const allDone = async () => {
       peak = Math.max(

@@ -17,8 +17,8 @@ const DRAIN_CHECK_MS = 1000;
 
 /**
  * `controller`: runs the service until SIGTERM or SIGINT. On a signal it stops taking work and
- * lets in-flight steps finish; VMs stay for the next start to reconcile, unless a drain was
- * requested, in which case it first waits (at most the job timeout) until every VM is gone.
+ * lets in-flight steps finish, and VMs stay for the next start to reconcile. After a drain
+ * request it first waits, at most the job timeout, until every VM is gone.
  */
 export const controllerCommand: Command = {
   summary: "run the controller service (--config FILE)",

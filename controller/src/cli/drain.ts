@@ -11,9 +11,9 @@ import {
 const USAGE = "usage: drain --config FILE [--wait SECONDS] [--resume]";
 
 /**
- * `drain`: tells the running controller, through its database, to take no new jobs and to
- * destroy its warm VMs; running jobs finish. `--wait` waits until no VM is left, `--resume`
- * clears the flag.
+ * `drain`: sets the drain flag in the database, which the running controller reads on its next
+ * plan: it takes no new jobs and destroys its warm VMs while running jobs finish. `--wait`
+ * waits until no VM is left, and `--resume` clears the flag.
  */
 export const drainCommand: Command = {
   summary: "stop taking jobs and empty the warm pool (--config FILE [--wait SECONDS] [--resume])",

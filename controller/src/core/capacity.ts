@@ -11,7 +11,7 @@ export function maxVmsFor(config: Pick<ControllerConfig, "capacity" | "vm">): nu
   );
 }
 
-/** The planner's limits from the configuration. */
+/** Derives the planner's limits from the configuration. */
 export function planLimitsFor(config: ControllerConfig): PlanLimits {
   const maxVms = maxVmsFor(config);
   return {

@@ -1,10 +1,10 @@
 import type { Action, Snapshot } from "./types.js";
 
 /**
- * Removes what the controller owns on libvirt or GitHub but no longer tracks: domains without a
- * database row, overlays without a domain or row, and registrations without a VM once they are
- * older than the grace period (a registration is created before its VM row turns `registered`,
- * and GitHub may list it a moment before the controller records it).
+ * Plans removal of what the controller owns on libvirt or GitHub but no longer tracks: domains
+ * without a database row, overlays without a domain or row, and registrations without a VM.
+ * A registration gets a grace period first, because GitHub may list it a moment before the
+ * controller records it.
  */
 export function planHousekeeping(snapshot: Snapshot): Action[] {
   const actions: Action[] = [];
@@ -27,7 +27,7 @@ export function planHousekeeping(snapshot: Snapshot): Action[] {
 
   for (const runner of snapshot.runners ?? []) {
     if (tracked.has(runner.name) || busy(`vm:${runner.name}`)) continue;
-    // GitHub refuses to delete a runner that holds a job; it frees it once the runner is lost.
+    // GitHub rejects deleting a runner that is running a job, and frees it once the runner is lost.
     if (busy(`runner:${runner.name}`) || runner.busy) continue;
     if (snapshot.now - runner.firstSeenAt < snapshot.limits.orphanGraceMs) continue;
     actions.push({ kind: "deleteRunner", runnerId: runner.id, runnerName: runner.name });

@@ -113,7 +113,7 @@ function pendingJobs(snapshot: Snapshot): JobRecord[] {
     .sort((a, b) => a.queuedAt - b.queuedAt || a.id - b.id);
 }
 
-/** A runner of ours took a job: check that job, and stop it when it is untrusted or done. */
+/** Checks jobs that our runners took, and stops those that are untrusted, done or too long. */
 function planRunningVms(state: PlanState): void {
   const { snapshot } = state;
   for (const vm of snapshot.vms) {

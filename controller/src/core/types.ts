@@ -32,8 +32,8 @@ export interface JobRecord {
 
 /**
  * Lifecycle state of one VM in the database. The states `creating` and `registering` are
- * intents: they are written before the side effect they name, so a restart knows it may have
- * happened.
+ * intents. Each is written before the side effect it names, so after a restart the planner
+ * treats that effect as possible.
  */
 export type VmRowState =
   "creating" | "booting" | "booted" | "registering" | "registered" | "running" | "destroying";
@@ -96,7 +96,7 @@ export interface Snapshot {
   draining: boolean;
 }
 
-/** Why a VM is destroyed; also a metric label. */
+/** Reason a VM is destroyed; also a metric label. */
 export type DestroyReason =
   | "job_completed"
   | "job_timeout"

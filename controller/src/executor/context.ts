@@ -23,7 +23,7 @@ export type LifecycleStep =
 /** Called before the step's next side effect; may throw or hang to simulate a crash. */
 export type StepHook = (step: LifecycleStep, vmName: string) => void | Promise<void>;
 
-/** What every executor step needs. */
+/** Dependencies of every executor step. */
 export interface ExecutorContext {
   store: Store;
   driver: VmDriver;
@@ -46,7 +46,7 @@ export async function reachStep(
   await context.beforeStep?.(step, vmName);
 }
 
-/** The metadata element for a VM row's state, as the driver stores it on the domain. */
+/** Builds the metadata the driver stores on a domain for a VM row's state. */
 export function metadataFor(
   jobId: number | null,
   state: VmMetadata["state"],

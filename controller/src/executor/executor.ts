@@ -7,7 +7,7 @@ import { assignVm, awaitBoot, bootVm, destroyVm, registerRunner } from "./vm-ste
 
 /**
  * Applies planned actions. Each action runs on its own, keyed by the resource it touches, so a
- * slow or hung step delays only that resource; the plan skips keys still in flight.
+ * slow or hung step delays only that resource. The plan skips keys still in flight.
  */
 export class Executor {
   private readonly running = new Map<string, Promise<void>>();

@@ -21,7 +21,7 @@ export async function verifyTrust(context: ExecutorContext, jobId: number): Prom
     return;
   }
   for (const reason of result.reasons) metrics.refusedJobs.inc({ reason });
-  logger.warn(fields, "job refused: it asked for the trusted labels but failed the trust check");
+  logger.warn(fields, "job rejected: it requests the trusted labels but failed the trust check");
 }
 
 /** Cancels the workflow run of an untrusted job that one of our runners started. */

@@ -64,7 +64,7 @@ export async function awaitBoot(context: ExecutorContext, vmName: string): Promi
   await updateMetadata(context, vmName, jobId === null ? "idle" : "assigned");
 }
 
-/** A boot that failed or timed out: destroy what exists and count the attempt for its job. */
+/** Destroys a VM whose boot failed or timed out and counts the attempt for its job. */
 async function failBoot(context: ExecutorContext, vmName: string, error: unknown): Promise<void> {
   const jobId = context.store.getVm(vmName)?.jobId ?? null;
   context.logger.warn({ vmName, jobId, err: errorSummary(error) }, "VM boot failed");
@@ -74,8 +74,8 @@ async function failBoot(context: ExecutorContext, vmName: string, error: unknown
 
 /**
  * Issues the JIT config for a booted VM and delivers it. The runner name (the VM name) is
- * recorded as `registering` before `generate-jitconfig`, so after a crash the next plan knows
- * a registration may exist and deletes it with the VM.
+ * recorded as `registering` before `generate-jitconfig`, so after a crash the next plan treats
+ * a registration as possible and deletes it with the VM.
  */
 export async function registerRunner(
   context: ExecutorContext,
@@ -90,7 +90,7 @@ export async function registerRunner(
   try {
     jit = await issueJitConfig(context, vmName);
   } catch (error) {
-    // No config reached the guest, so the VM stays usable; the next plan asks again.
+    // No config reached the guest, so the VM stays usable and the next plan requests one again.
     logger.warn({ vmName, jobId, err: errorSummary(error) }, "JIT config request failed");
     store.transitionVm(vmName, ["registering"], "booted", context.now());
     throw error;
@@ -164,7 +164,7 @@ export interface DestroyOptions {
 /**
  * Destroys a VM, its overlay and its runner registration. The row turns `destroying` first
  * and is deleted once libvirt no longer has the domain, so capacity frees even when GitHub is
- * slow; a registration left behind by a crash after that is removed by the orphan sweep.
+ * slow. The orphan sweep removes a registration that a crash after that point leaves behind.
  */
 export async function destroyVm(
   context: ExecutorContext,

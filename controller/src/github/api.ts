@@ -36,7 +36,7 @@ export interface GithubApiOptions {
   hooks?: GithubApiHooks;
 }
 
-/** What `generate-jitconfig` returns; `encodedJitConfig` is a secret. */
+/** Response of `generate-jitconfig`; `encodedJitConfig` is a secret. */
 export interface JitConfig {
   runnerId: number;
   encodedJitConfig: string;
@@ -79,7 +79,7 @@ export class GithubApi {
     return jobs;
   }
 
-  /** One job; undefined when GitHub no longer has it (404). */
+  /** Fetches one job; undefined when GitHub no longer has it (404). */
   async getJob(repo: RepoRef, jobId: number): Promise<WorkflowJob | undefined> {
     return this.callOrNotFound("getJob", "scaleUp", workflowJobSchema, () =>
       this.options.client.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}", {
@@ -91,7 +91,7 @@ export class GithubApi {
     );
   }
 
-  /** A workflow run as raw JSON, for the routing module to parse; undefined on 404. */
+  /** Fetches a workflow run as raw JSON for the routing module to parse; undefined on 404. */
   async getRun(repo: RepoRef, runId: number): Promise<unknown> {
     return this.callOrNotFound("getRun", "scaleUp", undefined, () =>
       this.options.client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
@@ -103,7 +103,7 @@ export class GithubApi {
     );
   }
 
-  /** A pull request as raw JSON, for the routing module to parse; undefined on 404. */
+  /** Fetches a pull request as raw JSON for the routing module to parse; undefined on 404. */
   async getPullRequest(repo: RepoRef, pullNumber: number): Promise<unknown> {
     return this.callOrNotFound("getPullRequest", "scaleUp", undefined, () =>
       this.options.client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
@@ -115,7 +115,7 @@ export class GithubApi {
     );
   }
 
-  /** A repository variable's value; undefined when it is not set (404). */
+  /** Fetches a repository variable's value; undefined when it is not set (404). */
   async getVariable(repo: RepoRef, name: string): Promise<string | undefined> {
     const variable = await this.callOrNotFound("getVariable", "scaleUp", variableSchema, () =>
       this.options.client.request("GET /repos/{owner}/{repo}/actions/variables/{name}", {
@@ -190,7 +190,7 @@ export class GithubApi {
 
   /**
    * Deletes a runner registration. Returns `gone` when it no longer exists (404) and `busy`
-   * when GitHub refuses because the runner still holds a job (422); GitHub frees such a runner
+   * when GitHub refuses because the runner is still running a job (422); GitHub frees such a runner
    * once it stops reporting, so a later attempt succeeds.
    */
   async deleteRunner(
@@ -290,7 +290,7 @@ function itemCount(list: object): number {
   return items?.length ?? 0;
 }
 
-/** The message and status of an error, without request headers that carry the token. */
+/** Extracts the message and status of an error, leaving out request headers with the token. */
 export function errorSummary(error: unknown): { message: string; status?: number } {
   const message = error instanceof Error ? error.message : String(error);
   const status = statusOf(error);

@@ -18,7 +18,7 @@ export interface RateLimitGateOptions {
   now?: () => number;
 }
 
-/** Longest single sleep while waiting, so a waiter notices an earlier unblock. */
+/** Maximum single sleep while waiting, so a waiter notices an earlier unblock. */
 const WAIT_STEP_MS = 50;
 
 /**
@@ -50,7 +50,7 @@ export class RateLimitGate {
     if (Number.isFinite(reset) && reset > 0) this.resetAt = reset * 1000;
   }
 
-  /** Holds every call until `untilMs`, because GitHub answered with a rate limit. */
+  /** Holds every call until `untilMs`, because GitHub responded with a rate limit. */
   block(untilMs: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, untilMs);
   }

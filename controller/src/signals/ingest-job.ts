@@ -11,10 +11,7 @@ const JOB_STATUSES: ReadonlySet<string> = new Set([
   "completed",
 ]);
 
-/** Where an observation came from, for logs. */
-export type SignalSource = "webhook" | "poll";
-
-/** True when the job asks for every configured label (GitHub compares labels case-insensitively). */
+/** True when the job requests every configured label (GitHub compares labels case-insensitively). */
 export function requestsTrustedLabels(
   jobLabels: readonly string[],
   labels: readonly string[],
@@ -24,7 +21,7 @@ export function requestsTrustedLabels(
 }
 
 /**
- * Records a job seen in a webhook or a poll when it concerns us: it asks for the trusted
+ * Records a job seen in a webhook or a poll when it concerns us: it requests the trusted
  * labels, or one of our runners took it (GitHub may give any job whose labels our runners
  * cover to them). Returns whether it was recorded.
  */

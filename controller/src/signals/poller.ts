@@ -7,7 +7,7 @@ import { ingestJob } from "./ingest-job.js";
 /** Most jobs followed with one `getJob` call each per poll, so a poll ends in bounded time. */
 const MAX_FOLLOWED_JOBS = 200;
 
-/** What {@link pollJobs} needs. */
+/** Dependencies of {@link pollJobs}. */
 export interface PollerDeps {
   store: Store;
   api: GithubApi;

@@ -13,7 +13,7 @@ export interface WebhookReply {
   body: string;
 }
 
-/** What {@link handleWebhook} needs. */
+/** Dependencies of {@link handleWebhook}. */
 export interface WebhookDeps {
   store: Store;
   config: ControllerConfig;

@@ -302,7 +302,7 @@ export class Store {
   }
 
   /**
-   * Stores when each listed runner was first seen and forgets runners no longer listed, then
+   * Stores when each listed runner was first seen and deletes the rows of runners no longer listed, then
    * returns the runners with that time.
    */
   recordRunnerSightings(runners: Omit<RunnerRecord, "firstSeenAt">[], now: number): RunnerRecord[] {
