@@ -127,4 +127,26 @@ describe("controller cleanup", () => {
     expect(await harness.driveUntil(() => harness!.noLeftovers())).toBe(true);
     expect((await harness.jobState(jobId))?.status).toBe("queued");
   });
+
+  it("runner that never connects is replaced", async () => {
+    let first: string | undefined;
+    harness = await createHarness({
+      guests: {
+        fault: (vmName) => {
+          first ??= vmName;
+          return vmName === first ? "runner-never-connects" : "none";
+        },
+      },
+      config: (input) => {
+        input.timeouts = { ...input.timeouts, bootSeconds: 1 };
+      },
+    });
+    const controller = await harness.start();
+    const { jobId } = await harness.queueJob();
+
+    expect(await harness.driveUntil(() => harness!.jobCompleted(jobId))).toBe(true);
+    expect((await harness.jobState(jobId))?.runnerName).not.toBe(first);
+    expect(controller.store.getJob(jobId)?.bootAttempts).toBe(1);
+    expect(await harness.driveUntil(() => harness!.noLeftovers())).toBe(true);
+  });
 });

@@ -147,6 +147,17 @@ const cases: PlanCase[] = [
     ],
   },
   {
+    name: "idle runner of queued job replaced",
+    input: {
+      jobs: [job(1)],
+      vms: [vm("tr-a", { jobId: 1, state: "registered", stateChangedAt: NOW - 60_001 })],
+    },
+    expected: [
+      { kind: "bootVm", vmName: "tr-n-0", jobId: 1 },
+      { kind: "destroyVm", vmName: "tr-a", reason: "registration_timeout" },
+    ],
+  },
+  {
     name: "interrupted creation is cleaned up",
     input: { vms: [vm("tr-a", { jobId: 1, state: "creating" })], jobs: [job(1)] },
     expected: [

@@ -169,9 +169,22 @@ function planRepairs(state: PlanState): Action[] {
       const late = state.snapshot.now - vm.stateChangedAt > state.snapshot.limits.bootTimeoutMs;
       if (late) state.destroy(vm, "boot_timeout");
       else state.actions.push({ kind: "awaitBoot", vmName: vm.name });
+    } else if (vm.state === "registered" && runnerNeverStarted(state, vm)) {
+      state.destroy(vm, "registration_timeout");
     }
   }
   return state.actions.splice(before);
+}
+
+/**
+ * True when a runner stayed idle for longer than a boot may take while its job is still queued.
+ * GitHub gives a queued job to an idle matching runner within seconds, so such a runner never
+ * connected.
+ */
+function runnerNeverStarted(state: PlanState, vm: VmRecord): boolean {
+  const job = vm.jobId === null ? undefined : state.jobsById.get(vm.jobId);
+  if (job === undefined || job.status !== "queued") return false;
+  return state.snapshot.now - vm.stateChangedAt > state.snapshot.limits.bootTimeoutMs;
 }
 
 /**

@@ -103,6 +103,7 @@ export type DestroyReason =
   | "job_gone"
   | "untrusted_job"
   | "boot_timeout"
+  | "registration_timeout"
   | "powered_off"
   | "vanished"
   | "interrupted"

@@ -187,7 +187,8 @@ export async function destroyVm(
   metrics.vmsDestroyed.inc({ reason });
   if (reason === "orphan_domain") metrics.leakedCleaned.inc({ kind: "domain" });
   if (vm?.jobId !== null && vm?.jobId !== undefined) {
-    if (reason === "boot_timeout" && options.countFailure !== false) {
+    const failedStart = reason === "boot_timeout" || reason === "registration_timeout";
+    if (failedStart && options.countFailure !== false) {
       store.countBootFailure(vm.jobId, now);
     }
     if (vm.state === "running") {

@@ -217,11 +217,16 @@ export class Store {
       .run(now, now, jobId);
   }
 
-  /** Deletes finished jobs no VM points at that last changed before `olderThan`. */
+  /**
+   * Deletes jobs that no VM points at and that last changed before `olderThan`, once they are
+   * finished, rejected or abandoned. A rejected job still queued on GitHub is recorded again by
+   * the next poll and checked again.
+   */
   pruneJobs(olderThan: number): number {
     return this.db
       .prepare(
-        `DELETE FROM jobs WHERE status = 'completed' AND updated_at < ?
+        `DELETE FROM jobs WHERE updated_at < ?
+         AND (status = 'completed' OR trust = 'refused' OR abandoned = 1)
          AND id NOT IN (SELECT job_id FROM vms WHERE job_id IS NOT NULL)`,
       )
       .run(olderThan).changes;

@@ -31,9 +31,11 @@ export async function verifyJobTrust(
   if (run === undefined) return { trusted: false, reasons: ["workflow-run-not-found"] };
 
   const pullNumber = firstPullNumber(run);
-  const pullRequest = pullNumber === undefined ? null : await api.getPullRequest(repo, pullNumber);
+  const [pullRequest, routingVariable] = await Promise.all([
+    pullNumber === undefined ? null : api.getPullRequest(repo, pullNumber),
+    api.getVariable(repo, ROUTING_VARIABLE),
+  ]);
   if (pullRequest === undefined) return { trusted: false, reasons: ["pull-request-not-found"] };
-  const routingVariable = await api.getVariable(repo, ROUTING_VARIABLE);
 
   let facts: RoutingFacts;
   try {
