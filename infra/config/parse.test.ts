@@ -102,6 +102,14 @@ describe("parseStackConfig", () => {
     expect(problems[0]).toMatch(/needs a label beyond self-hosted, linux and x64/);
   });
 
+  test("label with space rejected", () => {
+    const labels = ["self-hosted", "linux", "x64", "trusted pr"];
+    expect(problemsOf("canary", { runnerLabels: labels })).toEqual([
+      'trusted-runners:runnerLabels[3] = "trusted pr": a runner label may contain only letters, ' +
+        "digits, '.', '_' and '-'; fix it with pulumi config set --path 'runnerLabels[3]' VALUE",
+    ]);
+  });
+
   test("label set with repeats", () => {
     const labels = ["self-hosted", "linux", "x64", "gpu", "GPU"];
     const problems = problemsOf("canary", { runnerLabels: labels });

@@ -94,7 +94,7 @@ function checkSecrets(raw: RawStackConfig, settings: StackSettings | undefined):
 }
 
 function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
-  const key = issue.path.map(String).join(".");
+  const key = formatPath(issue.path);
   const value = valueAt(values, issue.path);
   const setCommand = `pulumi config set --path '${key}' VALUE`;
 
@@ -102,6 +102,18 @@ function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>)
     return formatProblem(key, value, `missing; set it with ${setCommand}`);
   }
   return formatProblem(key, value, `${issue.message}; fix it with ${setCommand}`);
+}
+
+/** Formats a config path the way `pulumi config set --path` reads it: `network.subnet`, `a[0]`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((segment, index) => {
+      if (typeof segment === "number") {
+        return `[${segment}]`;
+      }
+      return index === 0 ? String(segment) : `.${String(segment)}`;
+    })
+    .join("");
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

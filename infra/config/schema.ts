@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { DEFAULT_TRUSTED_LABELS, runnerLabelsSchema } from "../../controller/src/routing/policy.js";
+
 /**
  * The stack configuration under the `trusted-runners:` namespace, one entry per Pulumi config key.
  * Phase rules sit in {@link checkPhaseRules}, so the schema alone only checks each key's shape.
@@ -8,9 +10,6 @@ import { z } from "zod";
 /** Rollout phase of a stack: 0 dark, 1 canary, 2 tuned. */
 export const PHASES = ["dark", "canary", "tuned"] as const;
 export type Phase = (typeof PHASES)[number];
-
-/** Labels every trusted job requests, unless the stack sets `runnerLabels`. */
-export const DEFAULT_RUNNER_LABELS = ["self-hosted", "linux", "x64", "chem-trusted-pr"];
 
 /** Labels GitHub gives every self-hosted Linux x64 runner; a trusted label set must contain them. */
 export const REQUIRED_RUNNER_LABELS = ["self-hosted", "linux", "x64"];
@@ -137,9 +136,8 @@ export const stackConfigSchema = z.object({
   allowsPublicRepositories: z.boolean().default(false),
   /** Workflow refs (`owner/repo/.github/workflows/ci.yml@refs/heads/main`) the group accepts. */
   restrictedWorkflows: z.array(z.string().min(1)).optional(),
-  runnerLabels: z
-    .array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected letters, digits, '.', '_', '-'"))
-    .default(DEFAULT_RUNNER_LABELS),
+  /** Labels every trusted job requests; the routing policy's label schema checks them. */
+  runnerLabels: runnerLabelsSchema.default([...DEFAULT_TRUSTED_LABELS]),
   githubApiUrl: z.url().default("https://api.github.com"),
   githubAppId: z.number().int().positive(),
   githubAppInstallationId: z.number().int().positive(),

@@ -1,8 +1,7 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 
-/** Repository variable that the routing expression in workflows reads. */
-export const ROUTING_VARIABLE = "CI_SELF_HOSTED_TRUSTED_ROUTING";
+import { ROUTING_VARIABLE } from "../../controller/src/routing/rules.js";
 
 /** Arguments of {@link GitHubAccess}. */
 export interface GitHubAccessArgs {
