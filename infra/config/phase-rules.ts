@@ -39,7 +39,8 @@ function checkWarmPool(settings: StackSettings): string[] {
       formatProblem(
         "warmPool",
         warmPool,
-        "the canary phase boots one VM per job with no warm pool; set it to 0, or set phase to tuned",
+        "the canary phase boots one VM per job with no warm pool; " +
+          "set it to 0, or set phase to tuned",
       ),
     );
   }

@@ -11,7 +11,7 @@ import { DEFAULT_TRUSTED_LABELS, runnerLabelsSchema } from "../../controller/src
 export const PHASES = ["dark", "canary", "tuned"] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** Labels GitHub gives every self-hosted Linux x64 runner; a trusted label set must contain them. */
+/** Labels GitHub gives every self-hosted Linux x64 runner, so a trusted label set contains them. */
 export const REQUIRED_RUNNER_LABELS = ["self-hosted", "linux", "x64"];
 
 const githubLogin = z

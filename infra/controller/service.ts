@@ -55,7 +55,10 @@ export class ControllerService extends pulumi.ComponentResource {
       `${name}-bundle`,
       {
         create: bashScript([
-          "command -v node >/dev/null || { echo 'node not found on the host; install Node.js 20 or later' >&2; exit 1; }",
+          "if ! command -v node >/dev/null; then",
+          "  echo 'node not found on the host; install Node.js 20 or later' >&2",
+          "  exit 1",
+          "fi",
           `${root}install -D -m 0644 ${shellQuote(staged.path)} ${HOST_PATHS.bundle}`,
           `echo "installed ${HOST_PATHS.bundle}"`,
         ]),

@@ -12,7 +12,7 @@ export interface GitHubAccessArgs {
   runnerGroupName: string;
   /** Whether public repositories may use the group; always sent, never left to GitHub's default. */
   allowsPublicRepositories: boolean;
-  /** Workflow refs the group accepts; absent accepts every workflow of the selected repositories. */
+  /** Workflow refs the group accepts; absent means every workflow of the selected repositories. */
   restrictedWorkflows?: string[];
   /** Hard rollback switch: false leaves the group with no selected repository. */
   repositoryAccess: boolean;

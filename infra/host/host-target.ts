@@ -27,7 +27,7 @@ export function wrapForSsh(script: string): string {
 export interface HostScripts {
   /** Runs when the resource is created. */
   create: string;
-  /** Runs when any input changes; defaults to `create`, which every script here keeps idempotent. */
+  /** Runs when an input changes; defaults to `create`, which every script keeps idempotent. */
   update?: string;
   /** Runs when the resource is deleted; removing what is already gone succeeds. */
   delete?: string;
@@ -102,8 +102,8 @@ export class HostTarget {
 
   /**
    * Makes a local file readable on the host and returns its path there. Locally that is the file
-   * itself. Over SSH it is copied into the SSH user's home, because SFTP runs without root,, and a root script
-   * installs it from there.
+   * itself. Over SSH it is copied into the SSH user's home, because SFTP runs without root, and a
+   * root script installs it from there.
    */
   stageFile(
     name: string,

@@ -47,7 +47,8 @@ export function renderBaseImageEnsureScript(spec: BaseImageScriptSpec): string {
     `expected=${shellQuote(spec.sha256)}`,
     'current=""',
     'if virsh_ vol-info --pool "$pool" "$name" >/dev/null 2>&1; then',
-    '  current=$(virsh_ vol-download --pool "$pool" "$name" /dev/stdout | sha256sum | cut -d" " -f1)',
+    '  current=$(virsh_ vol-download --pool "$pool" "$name" /dev/stdout | sha256sum)',
+    "  current=${current%% *}",
     '  if [[ "$current" == "$expected" ]]; then',
     '    echo "volume $name: unchanged"',
     "    exit 0",
@@ -72,7 +73,8 @@ export function renderBaseImageEnsureScript(spec: BaseImageScriptSpec): string {
     "fi",
     writeFileCommand('"$work/volume.xml"', xml),
     `sed -i "s/${CAPACITY_PLACEHOLDER}/$(stat -c %s "$work/image")/" "$work/volume.xml"`,
-    'virsh_ "vol-create $pool $work/volume.xml; vol-upload --pool $pool $name $work/image; pool-refresh $pool" >/dev/null',
+    'upload="vol-upload --pool $pool $name $work/image"',
+    'virsh_ "vol-create $pool $work/volume.xml; $upload; pool-refresh $pool" >/dev/null',
     'echo "volume $name: imported, sha256 $actual"',
   ]);
 }

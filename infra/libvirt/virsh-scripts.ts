@@ -64,7 +64,10 @@ function header(spec: Omit<ObjectScriptSpec, "xml">): string[] {
     `name=${shellQuote(spec.name)}`,
     'virsh_() { virsh -q -c "$uri" "$@"; }',
     // Reads the info into a variable first: grep -q in a pipe could end virsh with SIGPIPE.
-    `is_active() { local info; info=$(virsh_ ${verbs.info} "$name"); [[ "$info" =~ (Active|State):[[:space:]]+(yes|running) ]]; }`,
+    "is_active() {",
+    `  local info; info=$(virsh_ ${verbs.info} "$name")`,
+    '  [[ "$info" =~ (Active|State):[[:space:]]+(yes|running) ]]',
+    "}",
   ];
 }
 
@@ -114,7 +117,9 @@ export function renderEnsureScript(spec: ObjectScriptSpec): string {
     "  exit 0",
     "fi",
     // A pool's definition includes its current usage in bytes, which is no change of ours.
-    `dump() { virsh_ ${verbs.dumpInactive} "$name" | grep -Ev '<(capacity|allocation|available) unit='; }`,
+    "dump() {",
+    `  virsh_ ${verbs.dumpInactive} "$name" | grep -Ev '<(capacity|allocation|available) unit='`,
+    "}",
     "before=$(dump)",
     `virsh_ ${verbs.define} "$xml_file" >/dev/null`,
     "after=$(dump)",

@@ -6,7 +6,7 @@ export interface GuestFilterXmlSpec {
   name: string;
   /** Fixed UUID, so a redefinition updates the same filter instead of failing as a duplicate. */
   uuid: string;
-  /** Host address on the guest network: the only host address guests may reach, for DNS and DHCP. */
+  /** Host address on the guest network, the only one guests may reach, for DNS and DHCP. */
   gateway: string;
   /**
    * IPv4 ranges guests must never reach, as `address/prefix`. The guest subnet itself, the host's
@@ -59,8 +59,8 @@ function splitCidr(cidr: string): { address: string; prefix: string } {
  * order, lowest first, and libvirt tracks connection state for them, so an accepted outgoing
  * connection also lets its replies in. The filter:
  * - includes libvirt's `clean-traffic`, which stops MAC, IP and ARP spoofing and non-IP frames;
- * - accepts DHCP and DNS with the gateway, then drops every other packet to the gateway, which keeps
- *   guests away from the host's other services on that address;
+ * - accepts DHCP and DNS with the gateway, then drops every other packet to the gateway, which
+ *   keeps guests away from the host's other services on that address;
  * - drops traffic to every blocked range, link-local metadata included;
  * - accepts new connections out to anywhere else, and drops new connections in and all IPv6.
  */
