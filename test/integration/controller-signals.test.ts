@@ -18,6 +18,11 @@ describe("controller signals", () => {
     expect(await harness.driveUntil(() => harness!.jobCompleted(jobId))).toBe(true);
     expect((await harness.jobState(jobId))?.conclusion).toBe("success");
     expect(await harness.driveUntil(() => harness!.noLeftovers())).toBe(true);
+    const controller = harness.controller!;
+    await controller.idle();
+    const timeline =
+      await controller.metrics.registry.getSingleMetricAsString("tr_job_phase_seconds");
+    expect(timeline).toContain('tr_job_phase_seconds_count{phase="queued_to_vm_destroyed"} 1');
   });
 
   it("poller runs job after dropped webhook", async () => {
@@ -34,6 +39,32 @@ describe("controller signals", () => {
     expect(state.deliveries.some((delivery) => delivery.status === "dropped")).toBe(true);
 
     expect(await harness.driveUntil(() => harness!.jobCompleted(jobId))).toBe(true);
+    expect(await harness.driveUntil(() => harness!.noLeftovers())).toBe(true);
+  });
+
+  it("poller alone runs a two-job run", async () => {
+    harness = await createHarness({
+      webhooks: false,
+      config: (input) => {
+        input.capacity = { ...input.capacity, maxVms: 1 };
+      },
+    });
+    await harness.start();
+    const pull = await harness.control.openPullRequest({ repo: "acme/app", author: "alice" });
+    const labels = harness.config.github.labels;
+    const run = await harness.control.createWorkflowRun({
+      repo: "acme/app",
+      pullRequest: pull.number,
+      jobs: [
+        { name: "first", labels, steps: ["true"] },
+        { name: "second", labels, steps: ["true"] },
+      ],
+    });
+    const bothDone = async () =>
+      (await harness!.jobCompleted(run.jobIds[0]!)) &&
+      (await harness!.jobCompleted(run.jobIds[1]!));
+
+    expect(await harness.driveUntil(bothDone)).toBe(true);
     expect(await harness.driveUntil(() => harness!.noLeftovers())).toBe(true);
   });
 

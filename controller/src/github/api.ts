@@ -49,18 +49,26 @@ const MAX_PAGES = 10;
 export class GithubApi {
   constructor(private readonly options: GithubApiOptions) {}
 
-  /** Queued jobs of one repository: the jobs of its queued runs whose status is `queued`. */
+  /**
+   * Lists the queued jobs of one repository: the jobs with status `queued` in its queued and
+   * in-progress runs. A run whose first job already started is `in_progress` while later jobs
+   * still wait, so both run statuses are listed.
+   */
   async listQueuedJobs(repo: RepoRef): Promise<WorkflowJob[]> {
-    const runs = await this.paginate("listQueuedRuns", "scaleUp", runListSchema, (page) =>
-      this.options.client.request("GET /repos/{owner}/{repo}/actions/runs", {
-        owner: repo.owner,
-        repo: repo.name,
-        status: "queued",
-        per_page: 100,
-        page,
-        request: this.requestOptions(),
-      }),
-    );
+    const runs = [];
+    for (const status of ["queued", "in_progress"] as const) {
+      const lists = await this.paginate("listRuns", "scaleUp", runListSchema, (page) =>
+        this.options.client.request("GET /repos/{owner}/{repo}/actions/runs", {
+          owner: repo.owner,
+          repo: repo.name,
+          status,
+          per_page: 100,
+          page,
+          request: this.requestOptions(),
+        }),
+      );
+      runs.push(...lists);
+    }
     const jobs: WorkflowJob[] = [];
     for (const run of runs.flatMap((list) => list.workflow_runs)) {
       const lists = await this.paginate("listRunJobs", "scaleUp", jobListSchema, (page) =>

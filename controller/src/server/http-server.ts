@@ -39,7 +39,9 @@ function send(response: ServerResponse, status: number, body: string, type = "te
 
 async function route(routes: HttpRoutes, request: IncomingMessage, response: ServerResponse) {
   const path = new URL(request.url ?? "/", "http://controller").pathname;
-  if (request.method === "POST" && path === "/webhook") {
+  // Any POST is a webhook delivery: a reverse proxy may keep its own path prefix (for example
+  // `/github/webhook`), and the signature check rejects everything GitHub did not sign.
+  if (request.method === "POST") {
     let body: string;
     try {
       body = await readBody(request, routes.maxBodyBytes);

@@ -86,11 +86,14 @@ export async function handleWebhook(
   if (!inScope) return { status: 202, body: "repository not in scope\n" };
 
   const now = deps.now();
-  if (!deps.store.recordDelivery(deliveryId, now)) {
-    return { status: 200, body: "duplicate delivery\n" };
-  }
   const job = parsed.data.workflow_job;
-  const recorded = ingestJob(deps.store, deps.config, deps.metrics, job, repo, now);
+  // One transaction, so a delivery that fails to apply is not marked seen and a redelivery works.
+  const apply = deps.store.db.transaction((): boolean | "duplicate" => {
+    if (!deps.store.recordDelivery(deliveryId, now)) return "duplicate";
+    return ingestJob(deps.store, deps.config, deps.metrics, job, repo, now);
+  });
+  const recorded = apply();
+  if (recorded === "duplicate") return { status: 200, body: "duplicate delivery\n" };
   if (recorded) {
     logger.debug({ deliveryId, jobId: job.id, runId: job.run_id, action }, "workflow_job applied");
     deps.onChange();
