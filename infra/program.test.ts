@@ -55,7 +55,11 @@ describe.each(STACKS)("stack $stack", ({ stack, routing, warmPool }) => {
     expect(config.capacity.warmPool).toBe(warmPool);
     expect(config.github.runnerGroupId).toBe(4242);
     expect(config.github.labels).toEqual(["self-hosted", "linux", "x64", "chem-trusted-pr"]);
-    expect(config.libvirt.network).toEqual({ type: "network", name: "tr-runners" });
+    expect(config.libvirt.network).toEqual({
+      type: "network",
+      name: "tr-runners",
+      filter: "tr-runner-guard",
+    });
   });
 
   test("secrets stay secret in inputs", async () => {

@@ -49,8 +49,6 @@ export function declareFleet(stack: StackConfig, bundle: ControllerBundle): Flee
   });
 
   const host = new HostTarget(stack.host, stack.secrets.sshPrivateKey);
-  // TODO: the controller config has no field for the filter name. Domains the controller defines
-  // therefore do not reference the guest filter yet, which needs `<filterref>` in the domain XML.
   const network = new GuestNetwork("guest-network", {
     host,
     uri: stack.libvirtUri,

@@ -40,7 +40,7 @@ export function renderControllerConfig(
       },
       libvirt: {
         uri: stack.libvirtUri,
-        network: { type: "network", name: stack.network.name },
+        network: { type: "network", name: stack.network.name, filter: stack.network.filterName },
         pool: stack.pool.name,
         baseVolume: stack.baseImage.volumeName,
         namePrefix: stack.controller.namePrefix,

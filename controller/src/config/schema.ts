@@ -49,7 +49,12 @@ export const controllerConfigSchema = z
       uri: z.string().min(1).default("qemu:///system"),
       /** Guest network: a libvirt network by name, or QEMU user-mode networking (tests). */
       network: z.discriminatedUnion("type", [
-        z.object({ type: z.literal("network"), name: z.string().min(1) }),
+        z.object({
+          type: z.literal("network"),
+          name: z.string().min(1),
+          /** nwfilter referenced by every guest interface, keeping guests off the host's services. */
+          filter: z.string().min(1).optional(),
+        }),
         z.object({ type: z.literal("user") }),
       ]),
       /** Storage pool that holds the base volume and the per-VM overlays. */
