@@ -112,15 +112,17 @@ export async function registerRunner(
     await destroyVm(context, vmName, "interrupted");
     return;
   }
+  // The runner may already have taken a job (the row is then `running`), so the transition
+  // can fail while the delivery still counts.
   const deliveredAt = context.now();
-  if (store.transitionVm(vmName, ["registering"], "registered", deliveredAt)) {
-    logger.info({ vmName, jobId, runnerId: jit.runnerId }, "JIT config delivered");
-    store.markTimeline(jobId, "vmBootedAt", deliveredAt);
-    const job = store.getJob(jobId);
-    if (job !== undefined) context.metrics.observeTimeline(job, "vmBootedAt");
-  }
+  store.transitionVm(vmName, ["registering"], "registered", deliveredAt);
+  logger.info({ vmName, jobId, runnerId: jit.runnerId }, "JIT config delivered");
+  store.markTimeline(jobId, "vmBootedAt", deliveredAt);
+  const job = store.getJob(jobId);
+  if (job !== undefined) context.metrics.observeTimeline(job, "vmBootedAt");
   await reachStep(context, "jitDelivered", vmName);
-  await updateMetadata(context, vmName, "assigned");
+  if (store.getVm(vmName)?.state === "registered")
+    await updateMetadata(context, vmName, "assigned");
 }
 
 /** Requests the JIT config; a 409 means an earlier attempt registered the name, so delete it. */
