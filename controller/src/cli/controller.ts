@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { startController } from "../controller.js";
+import type { StepHook } from "../executor/context.js";
 import { createLogger } from "../log.js";
 import type { Command } from "./dispatch.js";
 import {
@@ -11,6 +12,20 @@ import {
 
 const USAGE =
   "usage: controller --config FILE (secrets from TR_GITHUB_APP_PRIVATE_KEY, TR_WEBHOOK_SECRET)";
+
+/**
+ * Environment variable naming a lifecycle step (such as `jitIssued`) at which the process kills
+ * itself with SIGKILL the first time any VM reaches it. The fault suite uses it to prove that a
+ * restart converges from every step; production leaves it unset.
+ */
+export const CRASH_AT_ENV = "TR_CRASH_AT";
+
+function crashHook(step: string | undefined): StepHook | undefined {
+  if (step === undefined || step === "") return undefined;
+  return (reached) => {
+    if (reached === step) process.kill(process.pid, "SIGKILL");
+  };
+}
 
 /** How often a draining shutdown checks whether every VM is gone. */
 const DRAIN_CHECK_MS = 1000;
@@ -28,7 +43,11 @@ export const controllerCommand: Command = {
       const config = await loadControllerConfig(configFile);
       const secrets = secretsFromEnv();
       const logger = createLogger();
-      const controller = await startController(config, secrets, { logger });
+      const beforeStep = crashHook(process.env[CRASH_AT_ENV]);
+      const controller = await startController(config, secrets, {
+        logger,
+        ...(beforeStep === undefined ? {} : { beforeStep }),
+      });
 
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once("SIGTERM", () => resolve("SIGTERM"));
