@@ -86,6 +86,13 @@ describe.each(STACKS)("stack $stack", ({ stack, routing, warmPool }) => {
     expect(plainInput(command.inputs.stdin)).not.toMatch(/PRIVATE KEY/);
   });
 
+  test("bundle step installs native addon", async () => {
+    const { resources } = await runProgram(loadStackFile(stack), stack);
+    const bundle = findResource(resources, REMOTE_COMMAND, "controller-bundle");
+    expect(String(bundle.inputs.create)).toContain("/opt/trusted-runners/better_sqlite3.node");
+    expect(bundle.inputs.triggers).toEqual(["0".repeat(64), "1".repeat(64)]);
+  });
+
   test("outputs name libvirt objects", async () => {
     const { outputs } = await runProgram(loadStackFile(stack), stack);
     expect(outputs.libvirtNetwork).toBe("tr-runners");

@@ -1,13 +1,21 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { copyFile, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
 
-/** The bundle file and its sha256. */
-export interface BuiltBundle {
+/** One built file and its sha256. */
+export interface BuiltFile {
   path: string;
+  /** Lowercase hex sha256 of the file's content. */
   sha256: string;
+}
+
+/** The bundle and the SQLite native addon that the controller loads from the bundle's folder. */
+export interface BuiltBundle extends BuiltFile {
+  nativeAddon: BuiltFile;
 }
 
 const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -15,11 +23,19 @@ const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
 /** Path of the bundle that the Pulumi program copies to the VM host. */
 export const BUNDLE_PATH = `${repositoryRoot}dist/controller.mjs`;
 
+/** Path of better-sqlite3's native addon beside the bundle; the store loads it from there. */
+export const NATIVE_ADDON_PATH = `${repositoryRoot}dist/better_sqlite3.node`;
+
+async function sha256File(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}
+
 /**
- * Bundles the controller CLI into one ESM file for Node 20. better-sqlite3 stays external because
- * it loads a native addon built for the host.
- * TODO: the Pulumi program copies only the bundle, so better-sqlite3 must be installed on the host
- * by hand where Node resolves it from /opt/trusted-runners.
+ * Bundles the controller CLI into one ESM file for Node 20 and copies better-sqlite3's native
+ * addon beside it, so the host needs Node.js and nothing from npm. The addon is built for this
+ * machine's Node ABI and C library: the host must run the same Node.js major version on glibc.
  */
 export async function buildControllerBundle(): Promise<BuiltBundle> {
   await build({
@@ -29,16 +45,26 @@ export async function buildControllerBundle(): Promise<BuiltBundle> {
     platform: "node",
     target: "node20",
     format: "esm",
-    external: ["better-sqlite3"],
     // Bundled CommonJS dependencies call require(); ESM output needs it defined.
     banner: {
       js: "import { createRequire as trCreateRequire } from 'node:module'; const require = trCreateRequire(import.meta.url);",
     },
     legalComments: "none",
-    logLevel: "warning",
+    logLevel: "error",
   });
-  const content = await readFile(BUNDLE_PATH);
-  return { path: BUNDLE_PATH, sha256: createHash("sha256").update(content).digest("hex") };
+
+  const require = createRequire(import.meta.url);
+  const addonSource = join(
+    dirname(require.resolve("better-sqlite3/package.json")),
+    "build/Release/better_sqlite3.node",
+  );
+  await copyFile(addonSource, NATIVE_ADDON_PATH);
+
+  return {
+    path: BUNDLE_PATH,
+    sha256: await sha256File(BUNDLE_PATH),
+    nativeAddon: { path: NATIVE_ADDON_PATH, sha256: await sha256File(NATIVE_ADDON_PATH) },
+  };
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -6,11 +6,16 @@ import type { HostTarget } from "../host/host-target.js";
 import { bashScript, shellQuote } from "../host/shell.js";
 import { HOST_PATHS } from "./paths.js";
 
-/** The esbuild bundle of the controller on the machine that runs Pulumi. */
-export interface ControllerBundle {
+/** A file built on the machine that runs Pulumi. */
+export interface BuiltFile {
   path: string;
   /** Lowercase hex sha256 of the file; a new digest installs it again and restarts the service. */
   sha256: string;
+}
+
+/** The esbuild bundle of the controller and the SQLite native addon it loads from its folder. */
+export interface ControllerBundle extends BuiltFile {
+  nativeAddon: BuiltFile;
 }
 
 /** Arguments of {@link ControllerService}. */
@@ -43,29 +48,37 @@ export class ControllerService extends pulumi.ComponentResource {
     const root = args.host.rootPrefix;
     const childOpts = { parent: this };
 
-    const staged = args.host.stageFile(
+    const stagedBundle = args.host.stageFile(
       `${name}-bundle-copy`,
       args.bundle.path,
       args.bundle.sha256,
-      {
-        parent: this,
-      },
+      { parent: this },
+    );
+    const stagedAddon = args.host.stageFile(
+      `${name}-native-addon-copy`,
+      args.bundle.nativeAddon.path,
+      args.bundle.nativeAddon.sha256,
+      { parent: this },
+    );
+    const stagedResources = [stagedBundle.resource, stagedAddon.resource].filter(
+      (resource): resource is pulumi.Resource => resource !== undefined,
     );
     const bundle = args.host.run(
       `${name}-bundle`,
       {
         create: bashScript([
           "if ! command -v node >/dev/null; then",
-          "  echo 'node not found on the host; install Node.js 20 or later' >&2",
+          "  echo 'node not found on the host; install Node.js 20, the major version the bundle was built with' >&2",
           "  exit 1",
           "fi",
-          `${root}install -D -m 0644 ${shellQuote(staged.path)} ${HOST_PATHS.bundle}`,
-          `echo "installed ${HOST_PATHS.bundle}"`,
+          `${root}install -D -m 0644 ${shellQuote(stagedBundle.path)} ${HOST_PATHS.bundle}`,
+          `${root}install -D -m 0755 ${shellQuote(stagedAddon.path)} ${HOST_PATHS.nativeAddon}`,
+          `echo "installed ${HOST_PATHS.bundle} and ${HOST_PATHS.nativeAddon}"`,
         ]),
-        delete: bashScript([`${root}rm -f ${HOST_PATHS.bundle}`]),
-        triggers: [args.bundle.sha256],
+        delete: bashScript([`${root}rm -f ${HOST_PATHS.bundle} ${HOST_PATHS.nativeAddon}`]),
+        triggers: [args.bundle.sha256, args.bundle.nativeAddon.sha256],
       },
-      { ...childOpts, dependsOn: staged.resource === undefined ? [] : [staged.resource] },
+      { ...childOpts, dependsOn: stagedResources },
     );
 
     const installFromStdin = (path: string, mode: string): string =>
@@ -118,6 +131,7 @@ export class ControllerService extends pulumi.ComponentResource {
         ]),
         triggers: [
           args.bundle.sha256,
+          args.bundle.nativeAddon.sha256,
           args.configJson.apply(sha256),
           args.envFile.apply(sha256),
           sha256(args.unit),

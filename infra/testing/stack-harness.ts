@@ -142,6 +142,7 @@ export async function runProgram(
   const rawOutputs = declareFleet(parsed, {
     path: `${repositoryRoot}controller/scripts/build.ts`,
     sha256: "0".repeat(64),
+    nativeAddon: { path: `${repositoryRoot}package.json`, sha256: "1".repeat(64) },
   });
 
   const entries = await Promise.all(

@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
 import type { Database as SqliteDatabase } from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type {
   JobRecord,
   JobStatus,
@@ -97,6 +98,16 @@ function toVm(row: VmRow): VmRecord {
 }
 
 /**
+ * Options that load better-sqlite3's native addon from beside the running bundle, where the
+ * build puts it, so an installed controller needs no node_modules. From source, the addon beside
+ * this file does not exist and better-sqlite3 finds its own.
+ */
+function databaseOptions(): Database.Options {
+  const bundled = fileURLToPath(new URL("./better_sqlite3.node", import.meta.url));
+  return existsSync(bundled) ? { nativeBinding: bundled } : {};
+}
+
+/**
  * The controller's state in SQLite (WAL journal). It stores ids, names, states and times, never
  * a JIT config or a token.
  */
@@ -106,10 +117,10 @@ export class Store {
   /** Opens or creates `controller.db` in `stateDir`, or an in-memory database for `:memory:`. */
   constructor(stateDir: string) {
     if (stateDir === ":memory:") {
-      this.db = new Database(":memory:");
+      this.db = new Database(":memory:", databaseOptions());
     } else {
       mkdirSync(stateDir, { recursive: true });
-      this.db = new Database(join(stateDir, "controller.db"));
+      this.db = new Database(join(stateDir, "controller.db"), databaseOptions());
       this.db.pragma("journal_mode = WAL");
     }
     this.db.pragma("busy_timeout = 5000");
