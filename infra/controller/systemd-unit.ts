@@ -47,9 +47,9 @@ export function renderSystemdUnit(): string {
     "StateDirectory=trusted-runners",
     "RuntimeDirectory=trusted-runners/channels",
     "RuntimeDirectoryPreserve=yes",
-    // TODO: QEMU runs as its own user and must create sockets in the channel folder. The owner
-    // and mode that allow this are not settled with the VM driver yet.
-    "RuntimeDirectoryMode=0711",
+    // libvirtd, as root, creates each listening channel socket and hands QEMU its descriptor
+    // (seen with libvirt 9.0 on Debian 12), so only root needs this folder.
+    "RuntimeDirectoryMode=0700",
     "ReadWritePaths=-/run/libvirt",
     "",
     "[Install]",
