@@ -1,0 +1,56 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A sandbox step did not finish within its bound. */
+export class SandboxTimeoutError extends Error {
+  constructor(what: string, timeoutMs: number) {
+    super(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+    this.name = "SandboxTimeoutError";
+  }
+}
+
+/** The run was interrupted (Ctrl-C) or passed its overall deadline. */
+export class SandboxAbortedError extends Error {
+  constructor(reason: string) {
+    super(`sandbox stopped: ${reason}`);
+    this.name = "SandboxAbortedError";
+  }
+}
+
+const POLL_MS = 250;
+
+/** Bounds every wait of one run by its own timeout, the run's deadline and its abort signal. */
+export class Waiter {
+  constructor(
+    private readonly deadline: number,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Throws {@link SandboxAbortedError} once the run was interrupted or its deadline passed. */
+  checkAlive(): void {
+    if (this.signal.aborted) throw new SandboxAbortedError("interrupted");
+    if (Date.now() > this.deadline) throw new SandboxAbortedError("overall deadline passed");
+  }
+
+  /** Polls `done` until it returns true. Throws {@link SandboxTimeoutError} after `timeoutMs`. */
+  async until(what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const bound = Math.min(Date.now() + timeoutMs, this.deadline);
+    for (;;) {
+      this.checkAlive();
+      if (await done()) return;
+      if (Date.now() >= bound) {
+        this.checkAlive();
+        throw new SandboxTimeoutError(what, timeoutMs);
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** Waits `ms`, or less when the run ends first. */
+  async pause(ms: number): Promise<void> {
+    this.checkAlive();
+    await sleep(Math.max(0, Math.min(ms, this.deadline - Date.now())), undefined, {
+      signal: this.signal,
+    }).catch(() => undefined);
+    this.checkAlive();
+  }
+}
