@@ -34,6 +34,14 @@ export const controllerConfigSchema = z
       runnerGroupId: z.number().int().positive(),
       /** Labels a job must request, all of them, to be served; also given to every JIT runner. */
       labels: runnerLabelsSchema,
+      /**
+       * Minimum time in ms between the starts of two GitHub write requests, which then run one
+       * at a time. GitHub's REST best practices ask for at least one second between mutative
+       * requests to avoid secondary rate limits, so the default caps JIT issuance near one per
+       * second. 0 sends writes at once and concurrently, which suits the emulator, not github.com.
+       * https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api
+       */
+      minWriteIntervalMs: z.number().int().nonnegative().default(1000),
     }),
     routing: z
       .object({

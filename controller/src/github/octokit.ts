@@ -2,6 +2,7 @@ import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ControllerConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { RateLimitGate } from "./rate-limit-gate.js";
@@ -67,12 +68,8 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
         );
         return count < RATE_LIMIT_RETRIES;
       },
-      // NOTE: plugin-throttling 11 spaces all writes one second apart by default. The
-      // controller's writes (JIT configs, runner deletes, cancels) are bounded by its VM
-      // capacity, and the gate and secondary-limit retries handle GitHub's pushback, so
-      // writes go through without that spacing.
       // The plugin types this as a Bottleneck group; it calls only `key().schedule()`.
-      write: passThroughGroup as never,
+      write: writeGroup(config.minWriteIntervalMs) as never,
     },
   });
 
@@ -88,10 +85,53 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
   return octokit;
 }
 
-/** A limiter group with the shape plugin-throttling schedules on, which runs jobs at once. */
-const passThroughGroup = {
-  key: () => ({
-    schedule: <T>(_options: unknown, job: (...args: unknown[]) => Promise<T>, ...args: unknown[]) =>
-      job(...args),
-  }),
+/** A limiter with the one method plugin-throttling calls on it. */
+interface Limiter {
+  schedule<T>(
+    options: unknown,
+    job: (...args: unknown[]) => Promise<T>,
+    ...args: unknown[]
+  ): Promise<T>;
+}
+
+/**
+ * Returns the limiter group for writes. With a positive interval, one write runs at a time per
+ * client and starts come at least `minIntervalMs` apart, as in the plugin's own default group
+ * (1000 ms). With 0, every write runs at once.
+ */
+function writeGroup(minIntervalMs: number): { key(id?: string): Limiter } {
+  if (minIntervalMs === 0) return { key: () => passThroughLimiter };
+  const limiters = new Map<string, Limiter>();
+  return {
+    key: (id = "") => {
+      let limiter = limiters.get(id);
+      if (limiter === undefined) {
+        limiter = spacedLimiter(minIntervalMs);
+        limiters.set(id, limiter);
+      }
+      return limiter;
+    },
+  };
+}
+
+const passThroughLimiter: Limiter = {
+  schedule: (_options, job, ...args) => job(...args),
 };
+
+function spacedLimiter(minIntervalMs: number): Limiter {
+  let tail: Promise<unknown> = Promise.resolve();
+  let lastStart = Number.NEGATIVE_INFINITY;
+  return {
+    schedule<T>(_options: unknown, job: (...args: unknown[]) => Promise<T>, ...args: unknown[]) {
+      const run = tail.then(async () => {
+        const waitMs = lastStart + minIntervalMs - Date.now();
+        if (waitMs > 0) await sleep(waitMs);
+        lastStart = Date.now();
+        return job(...args);
+      });
+      // The next write waits for this one to settle, whether it succeeded or not.
+      tail = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
