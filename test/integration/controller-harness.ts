@@ -209,6 +209,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       repositories: [{ owner: "acme", name: "app", id: world.repoId }],
       runnerGroupId: group.id,
       labels: TRUSTED_LABELS,
+      // The emulator has no secondary rate limit, so writes need no spacing.
+      minWriteIntervalMs: 0,
     },
     libvirt: {
       uri: "test:///default",

@@ -31,6 +31,7 @@ describe("GithubApi against the emulator", () => {
       repositories: [{ owner: "acme", name: "app", id: world.repoId }],
       runnerGroupId: groupId,
       labels: LABELS,
+      minWriteIntervalMs: 0,
     };
     const logger = pino({ level: "silent" });
     const gate = new RateLimitGate();
