@@ -109,6 +109,9 @@ const controllerSchema = z
     listen: z
       .string()
       .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "expected host:port")
+      .refine((value) => Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535, {
+        message: "expected a port from 0 to 65535",
+      })
       .default("127.0.0.1:8080"),
     /** Public https URL of the webhook endpoint; absent means no webhook, polling alone. */
     publicUrl: z.url({ protocol: /^https$/, error: "expected an https:// URL" }).optional(),

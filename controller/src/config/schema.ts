@@ -104,7 +104,12 @@ export const controllerConfigSchema = z
     }),
     server: z.object({
       /** Listen address of the webhook, metrics and health endpoints, `host:port`. */
-      listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/),
+      listen: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/)
+        .refine((value) => Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535, {
+          message: "expected a port from 0 to 65535",
+        }),
       /** Largest webhook body accepted, in bytes; GitHub caps payloads at 25 MiB. */
       maxBodyBytes: z.number().int().positive().default(1_048_576),
     }),
