@@ -15,8 +15,13 @@ import type { SandboxSummary } from "./summary.js";
  */
 
 const argsSchema = z.object({
-  driver: z.enum(["qemu", "test"]).default("qemu"),
-  "timeout-seconds": z.coerce.number().int().min(10).max(1800).optional(),
+  driver: z.enum(["qemu", "test"], { error: "--driver must be qemu or test" }).default("qemu"),
+  "timeout-seconds": z.coerce
+    .number({ error: "--timeout-seconds must be a number" })
+    .int()
+    .min(10, "--timeout-seconds must be at least 10")
+    .max(1800, "--timeout-seconds must be at most 1800")
+    .optional(),
 });
 
 /** Default bound of the whole run in seconds: real guests under TCG need minutes. */

@@ -152,6 +152,9 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxResult
       progress(`counting leftovers failed: ${String(error)}; counting everything as leaked`);
       summary.leakedVms = summary.leakedVolumes = summary.leakedRunners = -1;
     });
+    const leftovers = summary.leakedVms + summary.leakedVolumes + summary.leakedRunners;
+    if (leftovers > 0)
+      progress(`${leftovers} leftover(s) counted as leaked; teardown removes them`);
     progress("tearing down: controller, emulator, pool and run folder");
     await env.close();
   }
