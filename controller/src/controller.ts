@@ -3,10 +3,9 @@ import type { Server } from "node:http";
 import type { ControllerConfig, ControllerSecrets } from "./config/schema.js";
 import { planLimitsFor } from "./core/capacity.js";
 import { plan } from "./core/plan.js";
-import type { RunnerRecord, Snapshot, VmRowState } from "./core/types.js";
+import type { Snapshot, VmRowState } from "./core/types.js";
 import type { StepHook } from "./executor/context.js";
 import { Executor } from "./executor/executor.js";
-import { withTimeout } from "./executor/with-timeout.js";
 import { GithubApi, errorSummary } from "./github/api.js";
 import { createGithubClient } from "./github/octokit.js";
 import { RateLimitGate } from "./github/rate-limit-gate.js";
@@ -16,6 +15,7 @@ import type { VmDriver } from "./libvirt/driver.js";
 import { createLogger } from "./log.js";
 import type { Logger } from "./log.js";
 import { ControllerMetrics } from "./metrics.js";
+import { listResources } from "./list-resources.js";
 import { startHttpServer } from "./server/http-server.js";
 import { pollJobs } from "./signals/poller.js";
 import { handleWebhook } from "./signals/webhook-handler.js";
@@ -181,36 +181,19 @@ export async function startController(
     });
   }
 
-  async function listOrNull<T>(what: string, list: () => Promise<T>): Promise<T | null> {
-    try {
-      return await withTimeout(what, callTimeoutMs, list());
-    } catch (error) {
-      logger.warn({ err: errorSummary(error), what }, "listing failed; its cleanup rules wait");
-      return null;
-    }
-  }
-
   async function reconcile(): Promise<void> {
     // Listings come before the database read, so a VM created meanwhile already has its row.
-    const domains = await listOrNull("listVms", () => driver.listVms());
-    const overlays = await listOrNull("listOverlays", () => driver.listOverlays());
-    const listed = await listOrNull("listRunners", () =>
-      api.listRunners(config.libvirt.namePrefix),
-    );
-    const runners: RunnerRecord[] | null =
-      listed === null
-        ? null
-        : store.recordRunnerSightings(
-            listed.map((runner) => ({
-              id: runner.id,
-              name: runner.name,
-              status: runner.status === "online" ? "online" : "offline",
-              busy: runner.busy,
-            })),
-            now(),
-          );
+    const listed = await listResources({
+      driver,
+      api,
+      store,
+      namePrefix: config.libvirt.namePrefix,
+      callTimeoutMs,
+      logger,
+      now,
+    });
     if (stopped) return;
-    planAndApply({ domains, overlays, runners });
+    planAndApply(listed);
     store.pruneDeliveries(now() - DELIVERY_RETENTION_MS);
     store.pruneJobs(now() - JOB_RETENTION_MS);
   }
