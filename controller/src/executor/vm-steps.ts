@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
 import type { DestroyReason } from "../core/types.js";
 import { errorSummary } from "../github/api.js";
 import { RunnerNameTakenError } from "../github/errors.js";
@@ -5,6 +7,13 @@ import type { VmMetadata } from "../libvirt/driver.js";
 import { metadataFor, reachStep } from "./context.js";
 import type { ExecutorContext } from "./context.js";
 import { withTimeout } from "./with-timeout.js";
+
+/**
+ * Wait before a failed `createVm` counts as a boot attempt, doubled for each earlier attempt of
+ * the job. Such failures (a missing base volume, a full pool) return within milliseconds, and
+ * without the wait a job would use up all its boot attempts before a brief fault could clear.
+ */
+const CREATE_FAILURE_DELAY_MS = 1000;
 
 /**
  * Creates a VM and waits for its guest. The VM row is written first, so a crash during
@@ -28,6 +37,9 @@ export async function bootVm(
       driver.createVm({ name: vmName, metadata }),
     );
   } catch (error) {
+    // The VM row stays while this waits, so the job gets no other VM in the meantime.
+    const attempts = jobId === null ? 0 : (store.getJob(jobId)?.bootAttempts ?? 0);
+    await sleep(CREATE_FAILURE_DELAY_MS * 2 ** attempts);
     await failBoot(context, vmName, error);
     return;
   }
