@@ -12,6 +12,9 @@ const ControllerOctokit = Octokit.plugin(retry, throttling);
 /** The Octokit client type the controller uses. */
 export type GithubClient = InstanceType<typeof ControllerOctokit>;
 
+/** Requests in flight at once per client, as in plugin-throttling's default global group. */
+const MAX_CONCURRENT_REQUESTS = 10;
+
 /** Rate-limit retries per request before the call fails to its caller. */
 const RATE_LIMIT_RETRIES = 3;
 
@@ -68,8 +71,12 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
         );
         return count < RATE_LIMIT_RETRIES;
       },
-      // The plugin types this as a Bottleneck group; it calls only `key().schedule()`.
+      // The plugin types these as Bottleneck groups; it calls only `key().schedule()`.
       write: writeGroup(config.minWriteIntervalMs) as never,
+      // Same bound as the plugin's default global group, without Bottleneck's scheduling
+      // delay (measured against the emulator on loopback: 13 ms per request with it, 6 ms
+      // without). Its types leave `global` out, but the plugin reads it like `write`.
+      ...({ global: singleGroup(concurrencyLimiter(MAX_CONCURRENT_REQUESTS)) } as object),
     },
   });
 
@@ -110,6 +117,32 @@ function writeGroup(minIntervalMs: number): { key(id?: string): Limiter } {
         limiters.set(id, limiter);
       }
       return limiter;
+    },
+  };
+}
+
+function singleGroup(limiter: Limiter): { key(id?: string): Limiter } {
+  return { key: () => limiter };
+}
+
+/** Runs at most `max` jobs at once and starts waiting ones in arrival order. */
+function concurrencyLimiter(max: number): Limiter {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async schedule<T>(
+      _options: unknown,
+      job: (...args: unknown[]) => Promise<T>,
+      ...args: unknown[]
+    ): Promise<T> {
+      if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+      running += 1;
+      try {
+        return await job(...args);
+      } finally {
+        running -= 1;
+        waiting.shift()?.();
+      }
     },
   };
 }
