@@ -149,4 +149,27 @@ describe("controller cleanup", () => {
     expect(controller.store.getJob(jobId)?.bootAttempts).toBe(1);
     expect(await harness.driveUntil(() => harness!.noLeftovers())).toBe(true);
   });
+
+  it("job past its timeout is stopped", async () => {
+    harness = await createHarness({
+      guests: { stepMode: "run" },
+      config: (input) => {
+        input.timeouts = { ...input.timeouts, jobSeconds: 1 };
+      },
+    });
+    const controller = await harness.start();
+    const { jobId } = await harness.queueJob({ steps: ["sleep 20"] });
+    expect(await waitUntil(async () => controller.store.getJob(jobId)?.jobStartedAt != null)).toBe(
+      true,
+    );
+
+    const stopped = async () =>
+      controller.store.vms().length === 0 && (await harness!.driver.listVms()).length === 0;
+    expect(await harness.driveUntil(stopped)).toBe(true);
+    const destroyed =
+      await controller.metrics.registry.getSingleMetricAsString("tr_vms_destroyed_total");
+    expect(destroyed).toContain('reason="job_timeout"} 1');
+    expect((await harness.jobState(jobId))?.conclusion).not.toBe("success");
+    expect(await harness.driveUntil(() => harness!.noLeftovers())).toBe(true);
+  });
 });
