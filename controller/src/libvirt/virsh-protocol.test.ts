@@ -43,6 +43,14 @@ describe("extractReply", () => {
     expect(reply?.stderrRest).toBe("more");
   });
 
+  it("treats a reconnect as a warning", () => {
+    const stdout = `${markers.start}out\n${markers.end}${markers.final}`;
+    const stderr = `error: ${markers.start}\nerror: Reconnected to the hypervisor\nerror: ${markers.end}\nerror: ${markers.final}\n`;
+    const reply = extractReply(markers, stdout, stderr);
+    expect(reply?.errors).toEqual([]);
+    expect(reply?.otherStderr).toEqual(["error: Reconnected to the hypervisor"]);
+  });
+
   it("reports a line that failed to parse", () => {
     const stderr = `error: command 'list' doesn't support option --x\nerror: ${markers.final}\n`;
     const reply = extractReply(markers, `virsh # ...\n${markers.final}`, stderr);

@@ -76,6 +76,11 @@ export interface RequestReply {
 }
 
 const ERROR_PREFIX = "error: ";
+/**
+ * virsh prints this as an error line when it reconnects after libvirtd restarted, and then runs
+ * the command as usual (virsh 9.0, `virshConnectionHandler`), so it is a warning, not a failure.
+ */
+const RECONNECTED = "Reconnected to the hypervisor";
 
 /** Extracts a reply once both streams contain the final marker, or returns null before that. */
 export function extractReply(
@@ -119,7 +124,7 @@ export function extractReply(
   const errors: string[] = [];
   const otherStderr: string[] = [];
   for (const line of errorText.split("\n")) {
-    if (line.startsWith(ERROR_PREFIX)) {
+    if (line.startsWith(ERROR_PREFIX) && line.slice(ERROR_PREFIX.length) !== RECONNECTED) {
       errors.push(line.slice(ERROR_PREFIX.length));
     } else if (line.trim() !== "") {
       otherStderr.push(line);
