@@ -24,6 +24,7 @@ export class ControllerMetrics {
   readonly vmsDestroyed: Counter<"reason">;
   readonly untrustedJobsStopped: Counter;
   readonly actionFailures: Counter<"action">;
+  readonly abandonedJobs: Counter;
 
   /**
    * Creates the metrics; `vmStates` and `rateLimitRemaining` are read at scrape time.
@@ -75,6 +76,11 @@ export class ControllerMetrics {
       name: "tr_action_failures_total",
       help: "Planned actions that failed, by action kind.",
       labelNames: ["action"],
+      registers,
+    });
+    this.abandonedJobs = new Counter({
+      name: "tr_jobs_abandoned_total",
+      help: "Trusted jobs given up after every boot attempt failed; they stay queued on GitHub.",
       registers,
     });
     new Gauge({

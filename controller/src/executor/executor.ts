@@ -127,6 +127,7 @@ export class Executor {
         return deleteOrphanOverlay(context, action.name);
       case "abandonJob":
         context.store.abandonJob(action.jobId, context.now());
+        context.metrics.abandonedJobs.inc();
         context.logger.error(
           { jobId: action.jobId, attempts: context.config.timeouts.bootAttempts },
           "job abandoned: no VM booted within the allowed attempts",

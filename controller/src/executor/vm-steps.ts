@@ -133,6 +133,8 @@ export async function registerRunner(
   const job = store.getJob(jobId);
   if (job !== undefined) context.metrics.observeTimeline(job, "vmBootedAt");
   await reachStep(context, "jitDelivered", vmName);
+  // TODO: the domain metadata stays `assigned` after the job starts, because a job start is a
+  // database update with no driver step. Restarts read the database, so only `virsh` views lag.
   if (store.getVm(vmName)?.state === "registered")
     await updateMetadata(context, vmName, "assigned");
 }
