@@ -69,7 +69,19 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): Controller
       `missing environment variable ${missing.join(" and ")}; set it to the secret's value`,
     );
   }
-  return { githubAppPrivateKey: githubAppPrivateKey!, webhookSecret: webhookSecret! };
+  return {
+    githubAppPrivateKey: unescapePemNewlines(githubAppPrivateKey!),
+    webhookSecret: webhookSecret!,
+  };
+}
+
+/**
+ * Turns the two characters `\n` back into newlines. systemd environment files hold one line per
+ * variable and keep backslashes, so the Pulumi program writes the PEM key's newlines escaped.
+ */
+export function unescapePemNewlines(value: string): string {
+  // A PEM key never contains a backslash, so a key that already has real newlines is unchanged.
+  return value.replaceAll("\\n", "\n");
 }
 
 /** Runs a subcommand body, turning {@link CliInputError} into one stderr line and exit 2. */
