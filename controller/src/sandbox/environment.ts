@@ -42,6 +42,8 @@ export interface SandboxEnvironment {
   /** A virsh session of our own on the same connection, to count leftovers from libvirt. */
   session: VirshSession;
   logFile: string;
+  /** Folder of each real guest's serial console log, `<name>.log`; null on the test driver. */
+  consoleLogDir: string | null;
   /** Stops the controller and the emulator and removes the pool, every VM and the run folder. */
   close(): Promise<void>;
 }
@@ -119,6 +121,7 @@ export async function startSandboxEnvironment(
     });
     teardown.add("close virsh session", () => session.close());
     const pool = `${prefix}pool`;
+    const consoleLogDir = real ? join(runDir, "console") : null;
     if (real) {
       teardown.add("remove pool", () => removeSandboxPool(session, pool, prefix));
       await createSandboxPool(session, pool, join(runDir, "pool"));
@@ -166,7 +169,7 @@ export async function startSandboxEnvironment(
       logger: logger.child({ module: "libvirt" }),
       session,
       ...(kernelCmdline === undefined ? {} : { kernelCmdline }),
-      consoleLogDir: real ? join(runDir, "console") : undefined,
+      consoleLogDir: consoleLogDir ?? undefined,
       simulatedGuests: { bootDelayMs: 300 },
     });
     teardown.add("close VM driver", () => driver.close());
@@ -194,6 +197,7 @@ export async function startSandboxEnvironment(
       driver,
       session,
       logFile,
+      consoleLogDir,
       close: () => teardown.run(),
     };
   } catch (error) {

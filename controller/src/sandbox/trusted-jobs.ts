@@ -1,3 +1,6 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
 import { ORG, REPO } from "./github-world.js";
 import { emulatorJob, emulatorState, vmAndRunnerGone } from "./observe.js";
 import type { ScenarioContext, JobTiming } from "./scenario-types.js";
@@ -20,6 +23,8 @@ export interface TrustedJobOutcome {
   jobsOnRunner: number;
   /** Domain, overlay and registration named after the runner are all gone. */
   cleanedUp: boolean;
+  /** Exit status of the guest's runner from its console log; null without a real guest. */
+  guestRunnerExitStatus: number | null;
   timing: JobTiming;
 }
 
@@ -91,6 +96,8 @@ export async function followTrustedJob(
       progress(`${label}: ${error.message}`);
     }
   }
+  const guestRunnerExitStatus =
+    runnerName === null ? null : await readRunnerExitStatus(env.consoleLogDir, runnerName);
   const state = await emulatorState(env);
   const jobsOnRunner = state.jobs.filter((other) => other.runnerName === runnerName).length;
   progress(`${label}: ${cleanedUp ? "VM destroyed and registration gone" : "NOT cleaned up"}`);
@@ -102,8 +109,20 @@ export async function followTrustedJob(
     runnerName,
     jobsOnRunner,
     cleanedUp,
+    guestRunnerExitStatus,
     timing: jobTiming(context, label, jobId, queuedAt),
   };
+}
+
+/** Reads the status the guest's bootstrap logged on its console when the runner exited. */
+async function readRunnerExitStatus(
+  consoleLogDir: string | null,
+  vmName: string,
+): Promise<number | null> {
+  if (consoleLogDir === null) return null;
+  const log = await readFile(join(consoleLogDir, `${vmName}.log`), "utf8").catch(() => "");
+  const match = /jit-bootstrap: runner exited with status (\d+)/.exec(log);
+  return match === null ? null : Number(match[1]);
 }
 
 async function overlayExists(context: ScenarioContext, name: string): Promise<boolean> {

@@ -19,14 +19,30 @@ export interface TrustedResults {
 const LONG_JOB_STEPS = Array.from({ length: 60 }, () => "sleep 1");
 const FAILING_STEPS = ["echo 'installing'", "echo '1 test failed' >&2; exit 1"];
 // The stand-in runner exits with the status a step writes to this file, after the job completed.
-const RUNNER_EXIT_STEPS = ["echo 'tests pass'", 'echo 3 > "$TR_RUNNER_EXIT_STATUS_FILE"'];
+const RUNNER_EXIT_STATUS = 3;
+const RUNNER_EXIT_STEPS = [
+  "echo 'tests pass'",
+  `echo ${RUNNER_EXIT_STATUS} > "$TR_RUNNER_EXIT_STATUS_FILE"`,
+];
 
 function ranOnOurs(context: ScenarioContext, outcome: TrustedJobOutcome): boolean {
   return outcome.runnerName?.startsWith(context.env.prefix) === true;
 }
 
 function describe(outcome: TrustedJobOutcome): string {
-  return `${outcome.label}: ${outcome.status}/${outcome.conclusion ?? "none"} on ${outcome.runnerName ?? "no runner"}, ${outcome.jobsOnRunner} job(s) on it, ${outcome.cleanedUp ? "VM and registration gone" : "NOT cleaned up"}`;
+  const exit =
+    outcome.guestRunnerExitStatus === null
+      ? ""
+      : `, guest runner exited ${outcome.guestRunnerExitStatus}`;
+  return `${outcome.label}: ${outcome.status}/${outcome.conclusion ?? "none"} on ${outcome.runnerName ?? "no runner"}, ${outcome.jobsOnRunner} job(s) on it, ${outcome.cleanedUp ? "VM and registration gone" : "NOT cleaned up"}${exit}`;
+}
+
+// NOTE: the controller destroys a VM as soon as GitHub reports its job completed, which often
+// comes before the guest's bootstrap logs the runner's exit status on the console. A status
+// that was logged must be the requested one, and a missing one is not a failure.
+function exitStatusConsistent(outcome: TrustedJobOutcome): boolean {
+  const status = outcome.guestRunnerExitStatus;
+  return status === null || status === RUNNER_EXIT_STATUS;
 }
 
 function follow(
@@ -149,6 +165,7 @@ export async function runTrustedScenarios(
       : {
           passed:
             exitingOutcome.conclusion === "success" &&
+            exitStatusConsistent(exitingOutcome) &&
             ranOnOurs(context, exitingOutcome) &&
             exitingOutcome.cleanedUp,
           details: [describe(exitingOutcome)],

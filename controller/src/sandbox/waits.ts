@@ -2,8 +2,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /** A sandbox step did not finish within its bound. */
 export class SandboxTimeoutError extends Error {
-  constructor(what: string, timeoutMs: number) {
-    super(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+  constructor(what: string, timeoutMs: number, lastError: unknown = null) {
+    const cause =
+      lastError === null
+        ? ""
+        : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+    super(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${cause}`);
     this.name = "SandboxTimeoutError";
   }
 }
@@ -31,15 +35,24 @@ export class Waiter {
     if (Date.now() > this.deadline) throw new SandboxAbortedError("overall deadline passed");
   }
 
-  /** Polls `done` until it returns true. Throws {@link SandboxTimeoutError} after `timeoutMs`. */
+  /**
+   * Polls `done` until it returns true. Throws {@link SandboxTimeoutError} after `timeoutMs`.
+   * An error from `done` counts as not done, so a libvirtd restart mid-run does not end the
+   * wait. The timeout message includes the last such error.
+   */
   async until(what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const bound = Math.min(Date.now() + timeoutMs, this.deadline);
+    let lastError: unknown = null;
     for (;;) {
       this.checkAlive();
-      if (await done()) return;
+      try {
+        if (await done()) return;
+      } catch (error) {
+        lastError = error;
+      }
       if (Date.now() >= bound) {
         this.checkAlive();
-        throw new SandboxTimeoutError(what, timeoutMs);
+        throw new SandboxTimeoutError(what, timeoutMs, lastError);
       }
       await sleep(POLL_MS);
     }
