@@ -36,6 +36,15 @@ async function commandExists(command: string): Promise<boolean> {
   }
 }
 
+async function processRuns(name: string): Promise<boolean> {
+  try {
+    await run("pgrep", ["-x", name], { timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function libvirtAnswers(uri: string): Promise<boolean> {
   try {
     await run("virsh", ["-c", uri, "version"], { timeout: 15_000 });
@@ -46,8 +55,8 @@ async function libvirtAnswers(uri: string): Promise<boolean> {
 }
 
 /**
- * Checks that virsh and, for real guests, QEMU are installed, and that libvirt responds on `uri`.
- * When it does not and this process is root, starts libvirtd and virtlogd with
+ * Checks that virsh and, for real guests, QEMU are installed, and that libvirt responds on `uri`
+ * with virtlogd running. When not and this process is root, starts libvirtd and virtlogd with
  * `scripts/start-libvirt.sh`. Throws {@link LibvirtUnavailableError} with what to do otherwise.
  */
 export async function ensureLibvirt(uri: string, realGuests: boolean): Promise<void> {
@@ -59,10 +68,12 @@ export async function ensureLibvirt(uri: string, realGuests: boolean): Promise<v
   if (missing.length > 0) {
     throw new LibvirtUnavailableError(`${missing.join(", ")} not found; ${INSTALL_HINT}`);
   }
-  if (await libvirtAnswers(uri)) return;
+  // The test driver lives inside virsh. Real guests also need virtlogd for their console logs.
+  const daemonsUp = (await libvirtAnswers(uri)) && (!realGuests || (await processRuns("virtlogd")));
+  if (daemonsUp) return;
   if (process.getuid?.() !== 0) {
     throw new LibvirtUnavailableError(
-      `libvirt does not respond on ${uri}; start it with: sudo bash scripts/start-libvirt.sh`,
+      `libvirtd or virtlogd is not running for ${uri}; start them with: sudo bash scripts/start-libvirt.sh`,
     );
   }
   try {
