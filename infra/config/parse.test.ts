@@ -135,6 +135,23 @@ describe("parseStackConfig", () => {
     ]);
   });
 
+  test("misspelt nested key rejected", () => {
+    const network = { name: "tr-runners", subnett: "10.0.0.0/24" };
+    expect(problemsOf("canary", { network })).toEqual([
+      'trusted-runners:network.subnett = "10.0.0.0/24": unknown key; ' +
+        "remove it with pulumi config rm --path 'network.subnett'",
+    ]);
+  });
+
+  test("key in wrong case names the right one", () => {
+    const controller = { publicURL: "https://runners.example.com/github/webhook" };
+    expect(problemsOf("canary", { controller })).toEqual([
+      'trusted-runners:controller.publicURL = "https://runners.example.com/github/webhook": ' +
+        "unknown key; remove it with pulumi config rm --path 'controller.publicURL', " +
+        "or set publicUrl instead",
+    ]);
+  });
+
   test("missing secret names set command", () => {
     expect(problemsOf("canary", { webhookSecret: undefined })).toEqual([
       "trusted-runners:webhookSecret = (not set): missing; " +
@@ -164,6 +181,19 @@ describe("parseStackConfig", () => {
 });
 
 describe("program with invalid config", () => {
+  test("rejects a misspelt top-level key", async () => {
+    // A dropped `trustedrouting: false` would leave routing on during a rollback.
+    const config = withConfig(loadStackFile("canary"), { trustedrouting: false });
+    const problems = await runProgram(config, "canary").then(
+      () => [],
+      (error: unknown) => (error instanceof StackConfigError ? error.problems : [String(error)]),
+    );
+    expect(problems).toEqual([
+      "trusted-runners:trustedrouting = false: unknown key; remove it with " +
+        "pulumi config rm --path 'trustedrouting', or set trustedRouting instead",
+    ]);
+  });
+
   test("fails before declaring resources", async () => {
     const config = withConfig(loadStackFile("dark"), { trustedRouting: true });
     const resources: DeclaredResource[] = [];

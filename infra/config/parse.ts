@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
+import { z } from "zod";
 
 import { SECRET_VALUE, StackConfigError, formatProblem } from "./errors.js";
 import { checkPhaseRules } from "./phase-rules.js";
@@ -34,7 +34,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
   const secretProblems = checkSecrets(raw, result.success ? result.data : undefined);
 
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => describeIssue(issue, raw.values));
+    const problems = result.error.issues.flatMap((issue) => describeIssue(issue, raw.values));
     throw new StackConfigError([...problems, ...secretProblems]);
   }
 
@@ -93,7 +93,66 @@ function checkSecrets(raw: RawStackConfig, settings: StackSettings | undefined):
   return problems;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
+function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((name) => describeUnknownKey([...issue.path, name], values));
+  }
+  return [describeShapeIssue(issue, values)];
+}
+
+/** Names the unknown key and, when it differs from a known key only in case, that key. */
+function describeUnknownKey(path: readonly PropertyKey[], values: Record<string, unknown>): string {
+  const key = formatPath(path);
+  const name = String(path[path.length - 1]);
+  const known = knownKeysAt(path.slice(0, -1));
+  const match = known.find(
+    (candidate) => candidate !== name && candidate.toLowerCase() === name.toLowerCase(),
+  );
+  const hint = match === undefined ? "" : `, or set ${match} instead`;
+  return formatProblem(
+    key,
+    valueAt(values, path),
+    `unknown key; remove it with pulumi config rm --path '${key}'${hint}`,
+  );
+}
+
+/** Lists the keys the schema accepts in the object at a path, or none when it cannot tell. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType = stackConfigSchema;
+  for (const segment of path) {
+    schema = unwrapSchema(schema);
+    if (typeof segment === "number" && schema instanceof z.ZodArray) {
+      schema = schema.element;
+    } else if (schema instanceof z.ZodObject) {
+      const next = (schema.shape as Record<string, z.core.$ZodType | undefined>)[String(segment)];
+      if (next === undefined) {
+        return [];
+      }
+      schema = next;
+    } else {
+      return [];
+    }
+  }
+  schema = unwrapSchema(schema);
+  if (schema instanceof z.ZodObject) {
+    return Object.keys(schema.shape);
+  }
+  if (schema instanceof z.ZodDiscriminatedUnion) {
+    return schema.options.flatMap((option) =>
+      option instanceof z.ZodObject ? Object.keys(option.shape) : [],
+    );
+  }
+  return [];
+}
+
+function unwrapSchema(schema: z.core.$ZodType): z.core.$ZodType {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) {
+    return unwrapSchema(schema.unwrap() as z.core.$ZodType);
+  }
+  return schema;
+}
+
+function describeShapeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
   const key = formatPath(issue.path);
   const value = valueAt(values, issue.path);
   const setCommand = `pulumi config set --path '${key}' VALUE`;

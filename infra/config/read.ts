@@ -1,16 +1,23 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
-import { SECRET_KEYS, stackConfigSchema } from "./schema.js";
+import { SECRET_KEYS } from "./schema.js";
 import type { RawStackConfig } from "./parse.js";
 
 /**
- * Reads every key of the stack schema from Pulumi config. Pulumi stores values as strings, with
+ * Reads every key of the config's namespace from Pulumi config, known or not, so the schema can
+ * reject a misspelt key instead of never seeing it. Pulumi stores values as strings, with
  * numbers, booleans, lists and objects as JSON, so each value is decoded from JSON where it parses
  * and kept as text otherwise.
  */
 export function readStackConfig(config: pulumi.Config): RawStackConfig {
+  const secretKeys: readonly string[] = SECRET_KEYS;
+  const prefix = `${config.name}:`;
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(stackConfigSchema.shape)) {
+  for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
+    const key = fullKey.slice(prefix.length);
+    if (!fullKey.startsWith(prefix) || secretKeys.includes(key)) {
+      continue;
+    }
     const text = config.get(key);
     if (text !== undefined) {
       values[key] = decodeValue(text);

@@ -25,7 +25,7 @@ const libvirtName = z
 const ipv4Cidr = z.cidrv4("expected an IPv4 range such as 192.168.150.0/24");
 const absolutePath = z.string().regex(/^\/[^\0\n]*$/, "expected an absolute path");
 
-const repositorySchema = z.object({
+const repositorySchema = z.strictObject({
   /** Repository name without the owner. */
   name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "expected a repository name"),
   /** Numeric repository id, from `gh api repos/OWNER/NAME --jq .id`. */
@@ -34,9 +34,9 @@ const repositorySchema = z.object({
 
 const hostSchema = z.discriminatedUnion("connection", [
   /** Pulumi runs on the VM host itself. */
-  z.object({ connection: z.literal("local") }),
+  z.strictObject({ connection: z.literal("local") }),
   /** Pulumi reaches the VM host over SSH with the `sshPrivateKey` secret. */
-  z.object({
+  z.strictObject({
     connection: z.literal("ssh"),
     address: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(22),
@@ -55,7 +55,7 @@ const hostSchema = z.discriminatedUnion("connection", [
   }),
 ]);
 
-const hostResourcesSchema = z.object({
+const hostResourcesSchema = z.strictObject({
   /** Host CPUs that runner VMs may use together. */
   vcpus: z.number().int().min(1),
   /** Host memory in MiB that runner VMs may use together, after the host's own needs. */
@@ -65,7 +65,7 @@ const hostResourcesSchema = z.object({
 });
 
 const networkSchema = z
-  .object({
+  .strictObject({
     name: libvirtName.default("tr-runners"),
     /** Linux bridge name, at most 15 characters. */
     bridge: z
@@ -88,13 +88,13 @@ const networkSchema = z
   });
 
 const poolSchema = z
-  .object({
+  .strictObject({
     name: libvirtName.default("tr-pool"),
     path: absolutePath.default("/var/lib/trusted-runners/pool"),
   })
   .default({ name: "tr-pool", path: "/var/lib/trusted-runners/pool" });
 
-const baseImageSchema = z.object({
+const baseImageSchema = z.strictObject({
   /** `https://` URL of the image; `file://` for an image already on the host. */
   url: z.url({ protocol: /^(https|file)$/, error: "expected an https:// or file:// URL" }),
   /** Lowercase hex sha256 of the image file. */
@@ -104,7 +104,7 @@ const baseImageSchema = z.object({
 });
 
 const controllerSchema = z
-  .object({
+  .strictObject({
     /** Listen address of the webhook, metrics and health endpoints, `host:port`. */
     listen: z
       .string()
@@ -125,8 +125,12 @@ const controllerSchema = z
   })
   .default({ listen: "127.0.0.1:8080", namePrefix: "tr-", domainType: "kvm" });
 
-/** Shape of every non-secret key; key names are the config keys without the namespace. */
-export const stackConfigSchema = z.object({
+/**
+ * Shape of every non-secret key; key names are the config keys without the namespace. Every
+ * object is strict, because a misspelt optional key such as `trustedrouting` would otherwise be
+ * dropped without a word and leave its default in force.
+ */
+export const stackConfigSchema = z.strictObject({
   phase: z.enum(PHASES),
   /** Immediate rollback switch; default true in canary and tuned, false in dark. */
   trustedRouting: z.boolean().optional(),
@@ -161,7 +165,7 @@ export const stackConfigSchema = z.object({
   controller: controllerSchema,
 });
 
-/** Secret keys: read with `getSecret`, checked for presence and shape, never echoed. */
+/** Secret keys: checked for presence and shape, wrapped with `pulumi.secret`, never echoed. */
 export const SECRET_KEYS = ["githubAppPrivateKey", "webhookSecret", "sshPrivateKey"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
