@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,6 +102,19 @@ describe("route command", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       `trusted-runners route: failed to read event file ${missing}: ENOENT\n`,
+    );
+  });
+
+  it("oversized event file exits 2", async () => {
+    const file = join(tempDir, "oversized.json");
+    // Sparse: the size check must reject the file before reading 26 MiB of zeros.
+    await writeFile(file, "");
+    await truncate(file, 26 * 1024 * 1024);
+    const result = await runRoute(["--event-name", "pull_request", "--event", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `trusted-runners route: event file ${file} is 27262976 bytes, larger than any webhook ` +
+        "payload (26214400 bytes); pass the payload of one event\n",
     );
   });
 

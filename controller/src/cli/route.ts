@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 
 import { decideRouting, RoutingInputError, routingFactsFromWebhook } from "../routing/index.js";
@@ -8,6 +8,12 @@ import type { Command } from "./dispatch.js";
 const USAGE =
   "usage: route --event-name NAME --event FILE [--routing-variable true|false] " +
   "(the variable is taken as true when omitted)";
+
+/**
+ * Largest event file read, in bytes. GitHub delivers no webhook payload above 25 MB, and a larger
+ * file would only fill memory before it fails.
+ */
+const MAX_EVENT_BYTES = 25 * 1024 * 1024;
 
 class UsageError extends Error {}
 
@@ -91,10 +97,20 @@ function parseRouteArguments(argv: string[]): RouteArguments {
 async function readPayload(file: string): Promise<unknown> {
   let text: string;
   try {
+    const { size } = await stat(file);
+    if (size > MAX_EVENT_BYTES) {
+      throw new UsageError(
+        `event file ${file} is ${size} bytes, larger than any webhook payload ` +
+          `(${MAX_EVENT_BYTES} bytes); pass the payload of one event`,
+      );
+    }
     text = await readFile(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "read failed";
-    throw new UsageError(`failed to read event file ${file}: ${code}`);
+    if (error instanceof UsageError) {
+      throw error;
+    }
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`failed to read event file ${file}: ${reason}`);
   }
   try {
     return JSON.parse(text) as unknown;
