@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -44,12 +45,18 @@ async function renderWorkflows(options: RenderOptions): Promise<number> {
   let drift = false;
 
   for (const file of await listWorkflowFiles(options.dir)) {
-    const text = await readFile(file, "utf8");
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      throw new UsageError(`failed to read workflow file ${file}: ${describeReadError(error)}`);
+    }
     let stale;
     try {
       stale = findRoutedJobs(text, expression, options.labels).filter((job) => !job.upToDate);
     } catch (error) {
-      throw new UsageError(`${file}: ${(error as Error).message}`);
+      // YAML parse errors span several lines with a code excerpt, and usage errors are one line.
+      throw new UsageError(`${file}: ${(error as Error).message.trim().replace(/\s*\n\s*/g, " ")}`);
     }
     if (stale.length === 0) {
       continue;
@@ -114,15 +121,21 @@ function parseRenderArguments(argv: string[]): RenderOptions {
 }
 
 async function listWorkflowFiles(dir: string): Promise<string[]> {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = await readdir(dir);
+    entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "read failed";
-    throw new UsageError(`failed to read workflow folder ${dir}: ${code}`);
+    throw new UsageError(`failed to read workflow folder ${dir}: ${describeReadError(error)}`);
   }
-  return names
+  // A folder named like a workflow file is not a workflow, and GitHub skips it too.
+  return entries
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => entry.name)
     .filter((name) => name.endsWith(".yml") || name.endsWith(".yaml"))
     .sort()
     .map((name) => join(dir, name));
+}
+
+function describeReadError(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
