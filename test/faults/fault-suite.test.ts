@@ -1,4 +1,5 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { describeHostileConfigCases } from "./cases/hostile-config-cases.js";
@@ -35,6 +36,16 @@ describe("fault suite", () => {
   describeHostileInputCases();
   describePrivilegeCases();
   describeHostileConfigCases();
+
+  it("secret scan finds a planted token", () => {
+    const folder = mkdtempSync(join(suiteRecord.artefactRoot, "planted-"));
+    const token = [...suiteRecord.secrets].find((secret) => secret.startsWith("ghs_")) ?? "";
+    writeFileSync(join(folder, "log.json"), `{"msg":"x","note":"${token}"}\n`);
+    const planted = scanForSecrets([folder], [token]);
+    rmSync(folder, { recursive: true });
+    expect(token).not.toBe("");
+    expect(planted.hits).toHaveLength(1);
+  });
 
   it("artefacts contain no secret", () => {
     scan = scanForSecrets([suiteRecord.artefactRoot], suiteRecord.secrets);

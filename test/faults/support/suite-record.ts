@@ -16,6 +16,8 @@ export interface GroupFigures {
 export interface SuiteResults {
   command: string;
   finishedAt: string;
+  /** Wall time from loading the suite to writing the results. */
+  durationSeconds: number;
   groups: Record<string, GroupFigures>;
   details: Record<string, Record<string, number>>;
   secretScan: { artefactFiles: number; bytesScanned: number; secretsKnown: number; hits: number };
@@ -31,10 +33,17 @@ export const SUITE_COMMAND = "npm run test:faults";
  * handled, and the figures per group.
  */
 export class SuiteRecord {
-  readonly artefactRoot = mkdtempSync(join(tmpdir(), "tr-faults-"));
+  private root: string | null = null;
+  private readonly startedAt = Date.now();
   readonly secrets = new Set<string>();
   readonly groups: Record<string, GroupFigures> = {};
   readonly details: Record<string, Record<string, number>> = {};
+
+  /** Folder of every artefact of this run, made on first use. */
+  get artefactRoot(): string {
+    this.root ??= mkdtempSync(join(tmpdir(), "tr-faults-"));
+    return this.root;
+  }
 
   /** A fresh folder under the artefact root. */
   folder(name: string): string {
@@ -61,6 +70,7 @@ export class SuiteRecord {
     const results: SuiteResults = {
       command: SUITE_COMMAND,
       finishedAt: new Date().toISOString(),
+      durationSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       groups: this.groups,
       details: this.details,
       secretScan,
