@@ -37,6 +37,24 @@ describe("controller trust re-check", () => {
     expect(refused).toContain('reason="author-bot"} 1');
   });
 
+  it("repository outside runner group refused", async () => {
+    harness = await createHarness();
+    const { control } = harness;
+    await control.setRunnerGroupRepositories({
+      groupId: harness.config.github.runnerGroupId,
+      repositories: [],
+    });
+    const controller = await harness.start();
+
+    const job = await harness.queueJob();
+    const refused = async () => controller.store.getJob(job.jobId)?.trust === "refused";
+
+    expect(await harness.driveUntil(refused)).toBe(true);
+    expect(controller.store.getJob(job.jobId)?.reasons).toEqual(["repository-not-in-runner-group"]);
+    expect((await control.state()).jitConfigsIssued).toBe(0);
+    expect(controller.store.vms()).toEqual([]);
+  });
+
   it("private member contributor is confirmed", async () => {
     harness = await createHarness();
     await harness.control.addMember({ org: "acme", login: "carol", public: false });

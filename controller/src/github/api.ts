@@ -8,6 +8,8 @@ import {
   jitConfigSchema,
   jobListSchema,
   runListSchema,
+  runnerGroupRepositoriesSchema,
+  runnerGroupSchema,
   runnerListSchema,
   variableSchema,
   workflowJobSchema,
@@ -134,6 +136,37 @@ export class GithubApi {
       }),
     );
     return variable?.value;
+  }
+
+  /**
+   * True when the configured runner group lets the repository's jobs reach its runners: the
+   * group's visibility is `all`, or it is `selected` and lists the repository. A missing group
+   * (404) allows nothing.
+   */
+  async runnerGroupAllows(repositoryId: number): Promise<boolean> {
+    const org = this.options.config.organization;
+    const groupId = this.options.config.runnerGroupId;
+    const group = await this.callOrNotFound("getRunnerGroup", "scaleUp", runnerGroupSchema, () =>
+      this.options.client.request("GET /orgs/{org}/actions/runner-groups/{runner_group_id}", {
+        org,
+        runner_group_id: groupId,
+        request: this.requestOptions(),
+      }),
+    );
+    if (group === undefined) return false;
+    if (group.visibility === "all") return true;
+
+    const pages = await this.paginate(
+      "listRunnerGroupRepositories",
+      "scaleUp",
+      runnerGroupRepositoriesSchema,
+      (page) =>
+        this.options.client.request(
+          "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
+          { org, runner_group_id: groupId, per_page: 100, page, request: this.requestOptions() },
+        ),
+    );
+    return pages.some((page) => page.repositories.some((repo) => repo.id === repositoryId));
   }
 
   /** True when `username` is a member of the organisation, public or private (204). */

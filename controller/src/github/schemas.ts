@@ -53,3 +53,13 @@ export const jitConfigSchema = z.object({
 });
 
 export const variableSchema = z.object({ name: z.string(), value: z.string() });
+
+export const runnerGroupSchema = z.object({
+  id: z.number(),
+  visibility: z.enum(["all", "selected", "private"]),
+});
+
+export const runnerGroupRepositoriesSchema = z.object({
+  total_count: z.number(),
+  repositories: z.array(z.object({ id: z.number() })),
+});

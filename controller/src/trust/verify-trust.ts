@@ -27,6 +27,16 @@ export async function verifyJobTrust(
   job: JobRecord,
 ): Promise<TrustResult> {
   const repo = repoRef(job.repo);
+  const configured = config.github.repositories.find(
+    (candidate) => `${candidate.owner}/${candidate.name}`.toLowerCase() === job.repo.toLowerCase(),
+  );
+  if (configured === undefined) return { trusted: false, reasons: ["repository-not-configured"] };
+  // A repository removed from the runner group (the hard rollback) can never receive one of our
+  // runners, so a VM booted for its job would only sit idle until it times out.
+  if (!(await api.runnerGroupAllows(configured.id))) {
+    return { trusted: false, reasons: ["repository-not-in-runner-group"] };
+  }
+
   const run = await api.getRun(repo, job.runId);
   if (run === undefined) return { trusted: false, reasons: ["workflow-run-not-found"] };
 
