@@ -137,7 +137,9 @@ export async function startController(
   );
   const limits = planLimitsFor(config);
 
-  const snapshotOf = (listed: Pick<Snapshot, "domains" | "overlays" | "runners">): Snapshot => {
+  const snapshotOf = (
+    listed: Pick<Snapshot, "domains" | "definedBeforeListing" | "overlays" | "runners">,
+  ): Snapshot => {
     draining = draining || store.isDraining();
     return {
       now: now(),
@@ -152,7 +154,9 @@ export async function startController(
     };
   };
 
-  const planAndApply = (listed: Pick<Snapshot, "domains" | "overlays" | "runners">): void => {
+  const planAndApply = (
+    listed: Pick<Snapshot, "domains" | "definedBeforeListing" | "overlays" | "runners">,
+  ): void => {
     const actions = plan(snapshotOf(listed));
     if (actions.length > 0) logger.debug({ actions: actions.map((action) => action.kind) }, "plan");
     executor.apply(actions);

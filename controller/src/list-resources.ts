@@ -24,7 +24,7 @@ export interface ListResourcesDeps {
  */
 export async function listResources(
   deps: ListResourcesDeps,
-): Promise<Pick<Snapshot, "domains" | "overlays" | "runners">> {
+): Promise<Pick<Snapshot, "domains" | "definedBeforeListing" | "overlays" | "runners">> {
   const listOrNull = async <T>(what: string, list: () => Promise<T>): Promise<T | null> => {
     try {
       return await withTimeout(what, deps.callTimeoutMs, list());
@@ -37,6 +37,14 @@ export async function listResources(
     }
   };
 
+  // A VM leaves `creating` only once its domain is defined, so the listing below must include
+  // every VM already past it. A VM created while the listing runs may be missing from it.
+  const definedBeforeListing = new Set(
+    deps.store
+      .vms()
+      .filter((vm) => vm.state !== "creating")
+      .map((vm) => vm.name),
+  );
   const domains = await listOrNull("listVms", () => deps.driver.listVms());
   const overlays = await listOrNull("listOverlays", () => deps.driver.listOverlays());
   const listed = await listOrNull("listRunners", () => deps.api.listRunners(deps.namePrefix));
@@ -52,5 +60,5 @@ export async function listResources(
           })),
           deps.now(),
         );
-  return { domains, overlays, runners };
+  return { domains, definedBeforeListing, overlays, runners };
 }

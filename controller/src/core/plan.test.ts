@@ -187,6 +187,17 @@ const cases: PlanCase[] = [
     ],
   },
   {
+    name: "VM defined after listing is kept",
+    input: {
+      jobs: [job(1)],
+      vms: [vm("tr-a", { jobId: 1, state: "registered" })],
+      domains: [],
+      definedBeforeListing: new Set(),
+      limits: { ...snapshot().limits, maxVms: 1 },
+    },
+    expected: [],
+  },
+  {
     name: "powered off VM is destroyed",
     input: {
       vms: [vm("tr-a", { jobId: 1, state: "running" })],

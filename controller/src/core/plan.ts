@@ -161,7 +161,11 @@ function planRepairs(state: PlanState): Action[] {
     const domain = state.domainsByName?.get(vm.name);
     if (vm.state === "destroying" || vm.state === "creating" || vm.state === "registering") {
       state.destroy(vm, "interrupted");
-    } else if (state.domainsByName !== null && domain === undefined) {
+    } else if (
+      state.domainsByName !== null &&
+      domain === undefined &&
+      (state.snapshot.definedBeforeListing?.has(vm.name) ?? true)
+    ) {
       state.destroy(vm, "vanished");
     } else if (domain !== undefined && !LIVE_DOMAIN_STATES.has(domain.domainState)) {
       state.destroy(vm, "powered_off");

@@ -83,6 +83,12 @@ export interface Snapshot {
   jobs: JobRecord[];
   vms: VmRecord[];
   domains: VmInfo[] | null;
+  /**
+   * VMs whose domain was defined before `domains` was listed, so only these can be missing
+   * from it because they vanished. A VM created while the listing ran is missing only because
+   * the listing is older than its row. Absent means every VM counts.
+   */
+  definedBeforeListing?: ReadonlySet<string>;
   overlays: string[] | null;
   runners: RunnerRecord[] | null;
   /** Keys of actions still being applied (see {@link actionKey}); the plan skips their targets. */
