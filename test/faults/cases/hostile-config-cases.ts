@@ -42,7 +42,7 @@ const HOSTILE_VALUES: Record<string, unknown[]> = {
   libvirtUri: ["", 5],
 };
 
-/** The canary stack file as the program reads it, with test secrets. */
+/** Reads the canary stack file as the program does, with test secrets. */
 function canaryRaw(): RawStackConfig {
   const file = loadStackFile("canary");
   const raw: RawStackConfig = { values: {}, secrets: {} };

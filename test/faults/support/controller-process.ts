@@ -30,7 +30,7 @@ export interface ControllerProcessOptions {
 
 /**
  * The `controller` CLI subcommand as a child process, run the way systemd runs it: the config
- * file holds no secret, and the private key and webhook secret come from the environment only.
+ * file contains no secret, and the private key and webhook secret come from the environment only.
  * Standard output and error go to files under the folder, so the secret scan reads them.
  */
 export class ControllerProcess {

@@ -54,7 +54,7 @@ export class FaultWorld {
     return this.world.emulator.control;
   }
 
-  /** A controller config for this world; `stateDir` holds the database. */
+  /** A controller config for this world; `stateDir` contains the database. */
   configInput(libvirt: LibvirtInput, stateDir: string): ControllerConfigInput {
     return {
       github: {
@@ -110,7 +110,7 @@ export class FaultWorld {
     return { runId: run.id, jobId: run.jobIds[0]! };
   }
 
-  /** Jobs by id, as the emulator sees them. */
+  /** Returns jobs by id, as the emulator reports them. */
   async jobs(): Promise<Map<number, { status: string; conclusion: string | null }>> {
     const state = await this.control.state({ deliveryBodies: false });
     return new Map(state.jobs.map((job) => [job.id, job]));

@@ -23,7 +23,7 @@ export function sign(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-/** A `workflow_job` payload for `acme/app`; `labels` decide whether the controller serves it. */
+/** Builds a `workflow_job` payload for `acme/app`; `labels` decide whether the controller serves it. */
 export function workflowJobBody(jobId: number, action: string, labels: string[]): string {
   return JSON.stringify({
     action,
@@ -39,7 +39,7 @@ const UNKNOWN_ACTIONS = ["requested", "deleted", "", "QUEUED", "queued ", "__pro
 /**
  * Builds the hostile requests by category: `perCategory` of each, except oversized bodies, of
  * which there are `oversized` (each larger than `maxBodyBytes`). None of them may change state:
- * every well-signed body either fails validation or asks for labels the controller does not serve.
+ * every well-signed body either fails validation or requests labels the controller does not serve.
  */
 export function hostileRequests(options: {
   secret: string;

@@ -28,7 +28,7 @@ export const RESULTS_FILE = join(import.meta.dirname, "../../../.cache/faults/re
 export const SUITE_COMMAND = "npm run test:faults";
 
 /**
- * Shared record of one suite run: a temporary folder that holds every artefact the cases produce
+ * Shared record of one suite run: a temporary folder that contains every artefact the cases produce
  * (controller logs, state folders with their SQLite files, configs), the secrets those cases
  * handled, and the figures per group.
  */
@@ -45,7 +45,7 @@ export class SuiteRecord {
     return this.root;
   }
 
-  /** A fresh folder under the artefact root. */
+  /** Creates a fresh folder under the artefact root. */
   folder(name: string): string {
     const path = mkdtempSync(join(this.artefactRoot, `${name}-`));
     // QEMU opens channel sockets and volumes below these folders, possibly as another user.
