@@ -23,6 +23,7 @@ export class ControllerMetrics {
   readonly leakedCleaned: Counter<"kind">;
   readonly vmsDestroyed: Counter<"reason">;
   readonly untrustedJobsStopped: Counter;
+  readonly rejectedRunsCancelled: Counter;
   readonly actionFailures: Counter<"action">;
   readonly abandonedJobs: Counter;
 
@@ -70,6 +71,11 @@ export class ControllerMetrics {
     this.untrustedJobsStopped = new Counter({
       name: "tr_untrusted_jobs_stopped_total",
       help: "Untrusted jobs that a runner of ours started; their VM was destroyed and run cancelled.",
+      registers,
+    });
+    this.rejectedRunsCancelled = new Counter({
+      name: "tr_rejected_runs_cancelled_total",
+      help: "Workflow runs cancelled because a queued job asked for the trusted labels and failed the re-check.",
       registers,
     });
     this.actionFailures = new Counter({

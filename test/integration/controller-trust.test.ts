@@ -35,6 +35,18 @@ describe("controller trust re-check", () => {
     const refused =
       await controller.metrics.registry.getSingleMetricAsString("tr_jobs_refused_total");
     expect(refused).toContain('reason="author-bot"} 1');
+
+    // The refusal is stored before the run is cancelled, so wait for the cancels too.
+    const conclusions = async () =>
+      (await control.state()).jobs
+        .filter((job) => jobIds.includes(job.id))
+        .map((job) => job.conclusion);
+    const allCancelled = async () => (await conclusions()).every((c) => c === "cancelled");
+    expect(await harness.driveUntil(allCancelled)).toBe(true);
+    const cancelled = await controller.metrics.registry.getSingleMetricAsString(
+      "tr_rejected_runs_cancelled_total",
+    );
+    expect(cancelled).toContain("tr_rejected_runs_cancelled_total 3");
   });
 
   it("repository outside runner group refused", async () => {

@@ -50,8 +50,15 @@ export const controllerConfigSchema = z
          * organisation membership API, so members with private membership are still trusted.
          */
         confirmContributorMembership: z.boolean().default(true),
+        /**
+         * When true, the run of a queued job that asks for the trusted labels and fails the
+         * policy is cancelled. Left queued, GitHub would hand it to the next runner made for a
+         * trusted job, which the controller then has to destroy: one such run could starve every
+         * trusted job. Look-up failures (a run or pull request not found) never cancel.
+         */
+        cancelRejectedRuns: z.boolean().default(true),
       })
-      .default({ confirmContributorMembership: true }),
+      .default({ confirmContributorMembership: true, cancelRejectedRuns: true }),
     libvirt: z.object({
       /** Connection URI: `qemu:///system`, `qemu+ssh://host/system` or `test:///default`. */
       uri: z.string().min(1).default("qemu:///system"),

@@ -22,7 +22,31 @@ export async function verifyTrust(context: ExecutorContext, jobId: number): Prom
   }
   for (const reason of result.reasons) metrics.refusedJobs.inc({ reason });
   logger.warn(fields, "job rejected: it requests the trusted labels but failed the trust check");
+
+  if (!context.config.routing.cancelRejectedRuns) return;
+  if (result.reasons.some((reason) => LOOKUP_FAILURES.has(reason))) return;
+  try {
+    const cancelled = await withTimeout(
+      "cancelRun",
+      context.callTimeoutMs,
+      context.api.cancelRun(repoRef(job.repo), job.runId),
+    );
+    if (cancelled) metrics.rejectedRunsCancelled.inc();
+    logger.warn({ ...fields, cancelled }, "rejected job's workflow run cancelled");
+  } catch (error) {
+    // The refusal is already stored; if the run then reaches one of our runners, the VM is
+    // destroyed and the run cancelled on that path instead.
+    logger.warn({ ...fields, err: errorSummary(error) }, "cancelling rejected job's run failed");
+  }
 }
+
+/** Refusal reasons that mean GitHub's records could not be read, not that the policy failed. */
+const LOOKUP_FAILURES: ReadonlySet<string> = new Set([
+  "workflow-run-not-found",
+  "pull-request-not-found",
+  "invalid-github-records",
+  "repository-not-configured",
+]);
 
 /** Cancels the workflow run of an untrusted job that one of our runners started. */
 export async function cancelRun(
