@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { controllerConfigSchema, SECRET_ENV } from "../config/schema.js";
+import { Store } from "../store/store.js";
 import type { ControllerConfig, ControllerSecrets } from "../config/schema.js";
 
 /** Invalid command-line input, a bad config file or a missing secret. */
@@ -54,6 +55,22 @@ export async function loadControllerConfig(path: string): Promise<ControllerConf
     throw new CliInputError(`config file ${path} is invalid: ${issues}`);
   }
   return parsed.data;
+}
+
+/**
+ * Opens the state database in the config's `stateDir`. A folder that cannot be created or a file
+ * that is not a database becomes a {@link CliInputError} naming the file and the key.
+ */
+export function openStore(config: ControllerConfig, configFile: string): Store {
+  try {
+    return new Store(config.stateDir);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CliInputError(
+      `config file ${configFile}: stateDir ${JSON.stringify(config.stateDir)} cannot be ` +
+        `opened: ${reason}; set stateDir to a folder the controller can write`,
+    );
+  }
 }
 
 /** Reads the secrets from the environment variables the systemd unit sets. */

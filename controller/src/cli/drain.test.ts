@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -62,6 +62,24 @@ describe("drain and status commands", () => {
     const store = new Store(join(dir, "state"));
     expect(store.isDraining()).toBe(false);
     store.close();
+  });
+
+  it("unusable state folder is one line", async () => {
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    // A state folder below a regular file cannot be created.
+    const config = JSON.parse(readFileSync(configFile, "utf8")) as { stateDir: string };
+    config.stateDir = join(configFile, "state");
+    writeFileSync(configFile, JSON.stringify(config));
+    expect(await runCli(["status", "--config", configFile])).toBe(2);
+    expect(stderr).toEqual([
+      `trusted-runners status: config file ${configFile}: stateDir ` +
+        `${JSON.stringify(config.stateDir)} cannot be opened: ENOTDIR; ` +
+        "set stateDir to a folder the controller can write\n",
+    ]);
   });
 
   it("missing config is a usage error", async () => {

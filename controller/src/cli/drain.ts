@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Store } from "../store/store.js";
 import type { Command } from "./dispatch.js";
 import {
   CliInputError,
   loadControllerConfig,
+  openStore,
   parseConfigArguments,
   runWithUsageErrors,
 } from "./controller-config.js";
@@ -25,7 +25,7 @@ export const drainCommand: Command = {
         throw new CliInputError(`invalid --wait ${wait}: expected seconds, 0 or more; ${USAGE}`);
       }
       const config = await loadControllerConfig(configFile);
-      const store = new Store(config.stateDir);
+      const store = openStore(config, configFile);
       try {
         store.setDraining(!flags.has("resume"));
         const deadline = Date.now() + waitSeconds * 1000;

@@ -1,7 +1,7 @@
-import { Store } from "../store/store.js";
 import type { Command } from "./dispatch.js";
 import {
   loadControllerConfig,
+  openStore,
   parseConfigArguments,
   runWithUsageErrors,
 } from "./controller-config.js";
@@ -15,7 +15,7 @@ export const statusCommand: Command = {
     runWithUsageErrors("status", async () => {
       const { configFile } = parseConfigArguments(argv, USAGE);
       const config = await loadControllerConfig(configFile);
-      const store = new Store(config.stateDir);
+      const store = openStore(config, configFile);
       try {
         const vms = store.vms();
         const jobs = store.activeJobs();
