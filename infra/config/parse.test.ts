@@ -135,6 +135,23 @@ describe("parseStackConfig", () => {
     ]);
   });
 
+  test("subnet prefix too long", () => {
+    const network = { subnet: "10.0.0.0/31" };
+    expect(problemsOf("canary", { network })).toEqual([
+      'trusted-runners:network.subnet = "10.0.0.0/31": expected a prefix from /8 to /29, which ' +
+        "leaves room for a gateway and guests; fix it with " +
+        "pulumi config set --path 'network.subnet' VALUE",
+    ]);
+  });
+
+  test("subnet too small for VMs", () => {
+    const network = { subnet: "10.0.0.0/29" };
+    expect(problemsOf("tuned", { network })).toEqual([
+      "trusted-runners:maxVms = 6: exceeds the 5 guest addresses of network.subnet 10.0.0.0/29; " +
+        "lower maxVms or give network.subnet a shorter prefix",
+    ]);
+  });
+
   test("misspelt nested key rejected", () => {
     const network = { name: "tr-runners", subnett: "10.0.0.0/24" };
     expect(problemsOf("canary", { network })).toEqual([

@@ -73,7 +73,11 @@ const networkSchema = z
       .regex(/^[a-z][a-z0-9-]{0,14}$/, "expected at most 15 lowercase letters, digits or '-'")
       .default("virbr-tr"),
     /** Guest subnet; the host takes the first address as the gateway. */
-    subnet: ipv4Cidr.default("192.168.150.0/24"),
+    subnet: ipv4Cidr
+      .refine((value) => Number(value.split("/")[1]) >= 8 && Number(value.split("/")[1]) <= 29, {
+        message: "expected a prefix from /8 to /29, which leaves room for a gateway and guests",
+      })
+      .default("192.168.150.0/24"),
     /** nwfilter that guest interfaces reference. */
     filterName: libvirtName.default("tr-runner-guard"),
     /** Extra IPv4 ranges guests must not reach, such as the host's public address as a /32. */
