@@ -152,6 +152,17 @@ describe("parseStackConfig", () => {
     ]);
   });
 
+  test("repeated repository rejected", () => {
+    const repositories = [
+      { name: "example-repo", id: 100000001 },
+      { name: "Example-Repo", id: 100000002 },
+    ];
+    expect(problemsOf("canary", { repositories })).toEqual([
+      'trusted-runners:repositories[1] = {"name":"Example-Repo","id":100000002}: repeats an ' +
+        "earlier repository's name or id; remove the repeat",
+    ]);
+  });
+
   test("misspelt nested key rejected", () => {
     const network = { name: "tr-runners", subnett: "10.0.0.0/24" };
     expect(problemsOf("canary", { network })).toEqual([
