@@ -4,7 +4,8 @@ import type { StackSettings } from "./schema.js";
 
 /**
  * Checks the rules that span keys: what each rollout phase allows, the warm pool against max VMs,
- * the VMs against the host's room, and the runner label set. Returns one line per problem.
+ * the VMs against the host's room and the guest subnet, repeated repositories, and the runner
+ * label set. Returns one line per problem.
  */
 export function checkPhaseRules(settings: StackSettings): string[] {
   return [
