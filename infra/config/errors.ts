@@ -27,9 +27,18 @@ export function formatProblem(key: string, value: unknown, message: string): str
 /** Value marker for secret keys, whose values never appear in messages. */
 export const SECRET_VALUE = Symbol("secret value");
 
+/**
+ * Value marker for unknown keys. Their values are not printed, because a misspelt secret key
+ * such as `githubAppPrivatekey` set without `--secret` holds a secret in plain text.
+ */
+export const HIDDEN_VALUE = Symbol("hidden value");
+
 function describeValue(value: unknown): string {
   if (value === SECRET_VALUE) {
     return "[secret]";
+  }
+  if (value === HIDDEN_VALUE) {
+    return "[hidden]";
   }
   if (value === undefined) {
     return "(not set)";

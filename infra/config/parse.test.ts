@@ -166,7 +166,7 @@ describe("parseStackConfig", () => {
   test("misspelt nested key rejected", () => {
     const network = { name: "tr-runners", subnett: "10.0.0.0/24" };
     expect(problemsOf("canary", { network })).toEqual([
-      'trusted-runners:network.subnett = "10.0.0.0/24": unknown key; ' +
+      "trusted-runners:network.subnett = [hidden]: unknown key; " +
         "remove it with pulumi config rm --path 'network.subnett'",
     ]);
   });
@@ -174,10 +174,16 @@ describe("parseStackConfig", () => {
   test("key in wrong case names the right one", () => {
     const controller = { publicURL: "https://runners.example.com/github/webhook" };
     expect(problemsOf("canary", { controller })).toEqual([
-      'trusted-runners:controller.publicURL = "https://runners.example.com/github/webhook": ' +
-        "unknown key; remove it with pulumi config rm --path 'controller.publicURL', " +
+      "trusted-runners:controller.publicURL = [hidden]: unknown key; remove it with pulumi config rm --path 'controller.publicURL', " +
         "or set publicUrl instead",
     ]);
+  });
+
+  test("misspelt secret key hides value", () => {
+    const pem = "-----BEGIN PRIVATE KEY-----\nplain-text-key-4711\n-----END PRIVATE KEY-----";
+    const problems = problemsOf("canary", { githubAppPrivatekey: pem });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain("plain-text-key-4711");
   });
 
   test("missing secret names set command", () => {
@@ -217,7 +223,7 @@ describe("program with invalid config", () => {
       (error: unknown) => (error instanceof StackConfigError ? error.problems : [String(error)]),
     );
     expect(problems).toEqual([
-      "trusted-runners:trustedrouting = false: unknown key; remove it with " +
+      "trusted-runners:trustedrouting = [hidden]: unknown key; remove it with " +
         "pulumi config rm --path 'trustedrouting', or set trustedRouting instead",
     ]);
   });

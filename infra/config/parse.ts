@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
-import { SECRET_VALUE, StackConfigError, formatProblem } from "./errors.js";
+import { HIDDEN_VALUE, SECRET_VALUE, StackConfigError, formatProblem } from "./errors.js";
 import { checkPhaseRules } from "./phase-rules.js";
 import { SECRET_KEYS, stackConfigSchema } from "./schema.js";
 import type { SecretKey, StackSettings } from "./schema.js";
@@ -95,13 +95,13 @@ function checkSecrets(raw: RawStackConfig, settings: StackSettings | undefined):
 
 function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((name) => describeUnknownKey([...issue.path, name], values));
+    return issue.keys.map((name) => describeUnknownKey([...issue.path, name]));
   }
   return [describeShapeIssue(issue, values)];
 }
 
 /** Names the unknown key and, when it differs from a known key only in case, that key. */
-function describeUnknownKey(path: readonly PropertyKey[], values: Record<string, unknown>): string {
+function describeUnknownKey(path: readonly PropertyKey[]): string {
   const key = formatPath(path);
   const name = String(path[path.length - 1]);
   const known = knownKeysAt(path.slice(0, -1));
@@ -111,7 +111,7 @@ function describeUnknownKey(path: readonly PropertyKey[], values: Record<string,
   const hint = match === undefined ? "" : `, or set ${match} instead`;
   return formatProblem(
     key,
-    valueAt(values, path),
+    HIDDEN_VALUE,
     `unknown key; remove it with pulumi config rm --path '${key}'${hint}`,
   );
 }
