@@ -40,6 +40,10 @@ function describeValue(value: unknown): string {
   if (value === HIDDEN_VALUE) {
     return "[hidden]";
   }
+  // A private key pasted into the wrong key stays out of the message too.
+  if (typeof value === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) {
+    return "[private key]";
+  }
   if (value === undefined) {
     return "(not set)";
   }

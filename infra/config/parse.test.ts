@@ -186,6 +186,14 @@ describe("parseStackConfig", () => {
     expect(problems[0]).not.toContain("plain-text-key-4711");
   });
 
+  test("private key in plain key hidden", () => {
+    const pem = "-----BEGIN PRIVATE KEY-----\nplain-text-key-4711\n-----END PRIVATE KEY-----";
+    expect(problemsOf("canary", { githubAppId: pem })).toEqual([
+      "trusted-runners:githubAppId = [private key]: Invalid input: expected number, " +
+        "received string; fix it with pulumi config set --path 'githubAppId' VALUE",
+    ]);
+  });
+
   test("missing secret names set command", () => {
     expect(problemsOf("canary", { webhookSecret: undefined })).toEqual([
       "trusted-runners:webhookSecret = (not set): missing; " +
