@@ -95,18 +95,24 @@ export async function runHardRollback(context: ScenarioContext): Promise<CheckRe
     details.push(`observation window ended: ${error.message}`);
   }
   const job = await emulatorJob(env, jobId);
-  const noRunner = job.status === "queued" && job.runnerName === null;
+  const noRunner = job.runnerName === null;
+  const reasons = env.controller.store.getJob(jobId)?.reasons ?? [];
   details.push(
     `job ${jobId}: ${job.status}, runner ${job.runnerName ?? "none"}${idleSince === null ? "" : "; an idle runner of ours got no job"}`,
   );
+  if (reasons.length > 0) details.push(`controller rejected it: ${reasons.join(", ")}`);
   progress(
     `${label}: ${noRunner ? "no runner of ours took the job" : `TAKEN by ${job.runnerName}`}`,
   );
-  await env.github.world.octokit.rest.actions.cancelWorkflowRun({
-    owner: ORG,
-    repo: REPO,
-    run_id: pull.runId,
-  });
+
+  // The controller cancels a run it rejects; otherwise cancel it here, since no runner serves it.
+  if (job.status !== "completed") {
+    await env.github.world.octokit.rest.actions.cancelWorkflowRun({
+      owner: ORG,
+      repo: REPO,
+      run_id: pull.runId,
+    });
+  }
   progress(`${label}: run cancelled; the job would run hosted once routing is off`);
   return { passed: removed && asksTrusted && noRunner, details };
 }
