@@ -50,8 +50,11 @@ export interface RunningController {
   metrics: ControllerMetrics;
   /** Plans from the database now; signals call it, tests may too. */
   tick(): void;
-  /** Lists libvirt and GitHub, plans and applies; resolves when those actions settle. */
-  reconcile(): Promise<void>;
+  /**
+   * Lists libvirt and GitHub, plans and applies; resolves when those actions settle, with the
+   * names of the listings that failed (their cleanup rules were skipped).
+   */
+  reconcile(): Promise<string[]>;
   /** Polls GitHub for queued jobs and tracked jobs, then plans. */
   poll(): Promise<void>;
   /** Stops taking new jobs and empties the warm pool; running jobs finish. */
@@ -185,7 +188,7 @@ export async function startController(
     });
   }
 
-  async function reconcile(): Promise<void> {
+  async function reconcile(): Promise<string[]> {
     // Listings come before the database read, so a VM created meanwhile already has its row.
     const listed = await listResources({
       driver,
@@ -196,10 +199,14 @@ export async function startController(
       logger,
       now,
     });
-    if (stopped) return;
+    const failed = (["domains", "overlays", "runners"] as const).filter(
+      (key) => listed[key] === null,
+    );
+    if (stopped) return failed;
     planAndApply(listed);
     store.pruneDeliveries(now() - DELIVERY_RETENTION_MS);
     store.pruneJobs(now() - JOB_RETENTION_MS);
+    return failed;
   }
 
   async function poll(): Promise<void> {
@@ -257,11 +264,11 @@ export async function startController(
   if (deps.manualTimers !== true) {
     void poll();
     every(config.intervals.pollSeconds * 1000, poll);
-    every(config.intervals.reconcileSeconds * 1000, () =>
-      reconcile().catch((error: unknown) => {
+    every(config.intervals.reconcileSeconds * 1000, async () => {
+      await reconcile().catch((error: unknown) => {
         logger.error({ err: errorSummary(error) }, "reconcile failed");
-      }),
-    );
+      });
+    });
     every(HEARTBEAT_MS, tick);
   }
 
@@ -283,8 +290,9 @@ export async function startController(
     metrics,
     tick,
     reconcile: async () => {
-      await reconcile();
+      const failed = await reconcile();
       await executor.idle();
+      return failed;
     },
     poll,
     drain: () => {

@@ -60,6 +60,38 @@ describe("controller command", () => {
     expect(await exited).toBe(0);
   });
 
+  it("reconcile once reports failed listings", async () => {
+    harness = await createHarness({ webhooks: false });
+    const configFile = join(harness.stateDir, "controller.json");
+    // Nothing listens on the discard port, so every GitHub call fails at once.
+    const config = {
+      ...harness.config,
+      github: { ...harness.config.github, apiUrl: "http://127.0.0.1:9" },
+      timeouts: { ...harness.config.timeouts, callSeconds: 2 },
+    };
+    writeFileSync(configFile, JSON.stringify(config));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "controller/src/cli.ts", "reconcile", "--once", "--config", configFile],
+      {
+        env: {
+          ...process.env,
+          LOG_LEVEL: "silent",
+          [SECRET_ENV.githubAppPrivateKey]: harness.world.privateKey,
+          [SECRET_ENV.webhookSecret]: WEBHOOK_SECRET,
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(status).toBe(1);
+    expect(stderr).toContain("listing runners failed");
+  });
+
   it("missing secret is a usage error", async () => {
     harness = await createHarness({ webhooks: false });
     const configFile = join(harness.stateDir, "controller.json");

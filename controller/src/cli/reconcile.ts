@@ -12,7 +12,8 @@ import {
 const USAGE = "usage: reconcile --once --config FILE";
 
 /**
- * `reconcile --once`: one pass of orphan cleanup and repair, then exit. Run it while the
+ * `reconcile --once`: one pass of orphan cleanup and repair, then exit: 0 when every listing
+ * succeeded, 1 when one failed and its cleanup was skipped. Run it while the
  * service is stopped, because two planners on one database would race each other.
  */
 export const reconcileCommand: Command = {
@@ -29,10 +30,17 @@ export const reconcileCommand: Command = {
         logger: createLogger(),
         manualTimers: true,
       });
+      let failed: string[];
       try {
-        await controller.reconcile();
+        failed = await controller.reconcile();
       } finally {
         await controller.stop();
+      }
+      if (failed.length > 0) {
+        process.stderr.write(
+          `trusted-runners reconcile: listing ${failed.join(", ")} failed, so their cleanup was skipped; check libvirt and GitHub access in the log and run it again\n`,
+        );
+        return 1;
       }
       return 0;
     }),
