@@ -82,7 +82,9 @@ export async function startController(
   secrets: ControllerSecrets,
   deps: ControllerDeps = {},
 ): Promise<RunningController> {
-  const logger = (deps.logger ?? createLogger()).child({ module: "controller" });
+  // Each module's logger is a child of the root, so no line carries the `module` key twice.
+  const rootLogger = deps.logger ?? createLogger();
+  const logger = rootLogger.child({ module: "controller" });
   const now = deps.now ?? Date.now;
   const callTimeoutMs = config.timeouts.callSeconds * 1000;
   const store = new Store(config.stateDir);
@@ -96,7 +98,7 @@ export async function startController(
     config: config.github,
     privateKey: secrets.githubAppPrivateKey,
     gate,
-    logger: logger.child({ module: "github" }),
+    logger: rootLogger.child({ module: "github" }),
     retries: deps.githubRetries,
     retryDelayMs: deps.githubRetryDelayMs,
   });
@@ -105,7 +107,7 @@ export async function startController(
     gate,
     config: config.github,
     callTimeoutMs,
-    logger: logger.child({ module: "github" }),
+    logger: rootLogger.child({ module: "github" }),
     hooks: {
       onError: (call, status) =>
         metrics.githubErrors.inc({ call, status: String(status ?? "none") }),
@@ -115,7 +117,7 @@ export async function startController(
   const driver =
     deps.driver ??
     (await createVmDriver(config, {
-      logger: logger.child({ module: "libvirt" }),
+      logger: rootLogger.child({ module: "libvirt" }),
       simulatedGuests: deps.simulatedGuests,
     }));
 

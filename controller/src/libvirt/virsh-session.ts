@@ -64,7 +64,7 @@ export class VirshSession {
 
   constructor(options: VirshSessionOptions) {
     this.uri = options.uri;
-    this.logger = options.logger.child({ module: "virsh", uri: options.uri });
+    this.logger = options.logger.child({ component: "virsh", uri: options.uri });
     this.timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.virshPath = options.virshPath ?? "virsh";
   }

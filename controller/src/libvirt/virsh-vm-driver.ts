@@ -57,7 +57,7 @@ export class VirshVmDriver implements VmDriver {
 
   constructor(private readonly options: VirshVmDriverOptions) {
     this.session = options.session;
-    this.logger = options.logger.child({ module: "vm-driver", uri: options.session.uri });
+    this.logger = options.logger.child({ component: "vm-driver", uri: options.session.uri });
   }
 
   async listVms(): Promise<VmInfo[]> {

@@ -60,7 +60,7 @@ export class SimulatedGuests implements GuestChannels {
     /** Returns whether a domain is running, so a guest stops when its domain was destroyed. */
     private readonly domainRunning: (vmName: string) => Promise<boolean> = async () => true,
   ) {
-    this.logger = logger.child({ module: "simulated-guests" });
+    this.logger = logger.child({ component: "simulated-guests" });
   }
 
   async prepare(vmName: string): Promise<void> {

@@ -99,7 +99,7 @@ export class SocketGuestChannels implements GuestChannels {
   private readonly open = new Map<string, Socket>();
 
   constructor(options: SocketGuestChannelsOptions) {
-    this.logger = options.logger.child({ module: "guest-channels" });
+    this.logger = options.logger.child({ component: "guest-channels" });
     this.deliverTimeoutMs = options.deliverTimeoutMs ?? DEFAULT_DELIVER_TIMEOUT_MS;
   }
 
