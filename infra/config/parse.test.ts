@@ -209,6 +209,12 @@ describe("parseStackConfig", () => {
     ]);
   });
 
+  test("blank webhook secret too short", () => {
+    const problems = problemsOf("canary", { webhookSecret: " ".repeat(30) });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("shorter than 20 characters");
+  });
+
   test("several problems listed together", () => {
     const problems = problemsOf("dark", { trustedRouting: true, warmPool: 1 });
     expect(problems).toHaveLength(2);
@@ -233,6 +239,22 @@ describe("program with invalid config", () => {
     expect(problems).toEqual([
       "trusted-runners:trustedrouting = [hidden]: unknown key; remove it with " +
         "pulumi config rm --path 'trustedrouting', or set trustedRouting instead",
+    ]);
+  });
+
+  test("secret set in plain text rejected", async () => {
+    const config = loadStackFile("canary");
+    const plain = {
+      ...config,
+      secretKeys: config.secretKeys.filter((key) => key !== "trusted-runners:webhookSecret"),
+    };
+    const problems = await runProgram(plain, "canary").then(
+      () => [],
+      (error: unknown) => (error instanceof StackConfigError ? error.problems : [String(error)]),
+    );
+    expect(problems).toEqual([
+      "trusted-runners:webhookSecret = [secret]: stored in plain text in the stack file; run " +
+        "pulumi config rm webhookSecret, then pulumi config set --secret webhookSecret < FILE",
     ]);
   });
 

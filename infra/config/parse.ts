@@ -11,6 +11,8 @@ export interface RawStackConfig {
   values: Record<string, unknown>;
   /** Plain text of each secret key that is set. */
   secrets: Partial<Record<SecretKey, string>>;
+  /** Secret keys that the stack holds unencrypted, set without `--secret`. */
+  plainSecretKeys?: SecretKey[];
 }
 
 /** The validated stack configuration that the program declares resources from. */
@@ -73,6 +75,15 @@ function checkSecrets(raw: RawStackConfig, settings: StackSettings | undefined):
       }
       continue;
     }
+    if (raw.plainSecretKeys?.includes(key) === true) {
+      problems.push(
+        formatProblem(
+          key,
+          SECRET_VALUE,
+          `stored in plain text in the stack file; run pulumi config rm ${key}, then pulumi config set --secret ${key} < FILE`,
+        ),
+      );
+    }
     if (key !== "webhookSecret" && !/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value.trim())) {
       problems.push(
         formatProblem(key, SECRET_VALUE, "expected a PEM private key; set it from the key file"),
@@ -81,7 +92,7 @@ function checkSecrets(raw: RawStackConfig, settings: StackSettings | undefined):
   }
 
   const webhookSecret = raw.secrets.webhookSecret;
-  if (webhookSecret !== undefined && webhookSecret !== "" && webhookSecret.length < 20) {
+  if (webhookSecret !== undefined && webhookSecret !== "" && webhookSecret.trim().length < 20) {
     problems.push(
       formatProblem(
         "webhookSecret",

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { SECRET_KEYS } from "./schema.js";
+import type { SecretKey } from "./schema.js";
 import type { RawStackConfig } from "./parse.js";
 
 /**
@@ -25,15 +26,27 @@ export function readStackConfig(config: pulumi.Config): RawStackConfig {
   }
 
   const secrets: RawStackConfig["secrets"] = {};
+  const plainSecretKeys: SecretKey[] = [];
   for (const key of SECRET_KEYS) {
     // Config.get returns a secret's plain text, which the checks need before any resource exists.
     // parseStackConfig wraps it with pulumi.secret before it reaches any resource or output.
     const text = config.get(key);
     if (text !== undefined) {
       secrets[key] = text;
+      if (isConfigSecret(`${prefix}${key}`) === false) plainSecretKeys.push(key);
     }
   }
-  return { values, secrets };
+  return { values, secrets, plainSecretKeys };
+}
+
+/**
+ * Whether Pulumi holds a config key encrypted, or undefined when the runtime cannot tell.
+ * NOTE: @pulumi/pulumi 3.248 exports `runtime.isConfigSecret` from its JavaScript but leaves it
+ * out of its type definitions, so it is looked up by name.
+ */
+function isConfigSecret(fullKey: string): boolean | undefined {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  return typeof runtime.isConfigSecret === "function" ? runtime.isConfigSecret(fullKey) : undefined;
 }
 
 function decodeValue(text: string): unknown {
