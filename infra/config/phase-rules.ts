@@ -1,4 +1,4 @@
-import { REQUIRED_RUNNER_LABELS } from "./schema.js";
+import { labelSetProblems } from "../../controller/src/routing/label-set.js";
 import { formatProblem } from "./errors.js";
 import type { StackSettings } from "./schema.js";
 
@@ -127,38 +127,5 @@ function checkHostRoom(settings: StackSettings): string[] {
 }
 
 function checkLabels(labels: string[]): string[] {
-  const problems: string[] = [];
-  const lower = labels.map((label) => label.toLowerCase());
-
-  const missing = REQUIRED_RUNNER_LABELS.filter((label) => !lower.includes(label));
-  if (missing.length > 0) {
-    problems.push(
-      formatProblem("runnerLabels", labels, `missing ${missing.join(", ")}; add them to the list`),
-    );
-  }
-
-  // GitHub compares labels case-insensitively, so "X64" and "x64" are the same label.
-  const duplicates = lower.filter((label, index) => lower.indexOf(label) !== index);
-  if (duplicates.length > 0) {
-    problems.push(
-      formatProblem(
-        "runnerLabels",
-        labels,
-        `lists ${[...new Set(duplicates)].join(", ")} more than once; remove the repeats`,
-      ),
-    );
-  }
-
-  // Every self-hosted runner has the three required labels, so only a further label keeps
-  // untrusted jobs that ask for "self-hosted" alone off the trusted runners' label set.
-  if (lower.every((label) => REQUIRED_RUNNER_LABELS.includes(label))) {
-    problems.push(
-      formatProblem(
-        "runnerLabels",
-        labels,
-        "needs a label beyond self-hosted, linux and x64, such as chem-trusted-pr; add one",
-      ),
-    );
-  }
-  return problems;
+  return labelSetProblems(labels).map((problem) => formatProblem("runnerLabels", labels, problem));
 }

@@ -11,9 +11,6 @@ import { DEFAULT_TRUSTED_LABELS, runnerLabelsSchema } from "../../controller/src
 export const PHASES = ["dark", "canary", "tuned"] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** Labels GitHub gives every self-hosted Linux x64 runner, so a trusted label set contains them. */
-export const REQUIRED_RUNNER_LABELS = ["self-hosted", "linux", "x64"];
-
 const githubLogin = z
   .string()
   .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "expected a GitHub login (letters, digits, -)");

@@ -20,7 +20,7 @@ describe("drain and status commands", () => {
         organization: "acme",
         repositories: [{ owner: "acme", name: "app", id: 3 }],
         runnerGroupId: 4,
-        labels: ["self-hosted"],
+        labels: ["self-hosted", "linux", "x64", "chem-trusted-pr"],
       },
       libvirt: { uri: "test:///default", network: { type: "user" }, pool: "p", baseVolume: "b" },
       vm: { vcpus: 1, memoryMiB: 256, diskGiB: 1 },

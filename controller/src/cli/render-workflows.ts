@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-import { renderRunsOnExpression, resolveLabels } from "../routing/index.js";
+import { labelSetProblems, renderRunsOnExpression, resolveLabels } from "../routing/index.js";
 import { findRoutedJobs, renderWorkflow } from "../routing/workflow-files.js";
 import { EXIT_USAGE } from "./dispatch.js";
 import type { Command } from "./dispatch.js";
@@ -112,6 +112,12 @@ function parseRenderArguments(argv: string[]): RenderOptions {
     throw new UsageError(
       `invalid --labels ${JSON.stringify(values.labels)}: expected a comma-separated list of ` +
         "labels made of letters, digits, '.', '_' and '-'",
+    );
+  }
+  const problems = labelSetProblems(labels);
+  if (problems.length > 0) {
+    throw new UsageError(
+      `invalid --labels ${JSON.stringify(values.labels)}: ${problems.join("; ")}`,
     );
   }
   if (values.check && values.print) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { labelSetProblems } from "../routing/label-set.js";
 import { runnerLabelsSchema } from "../routing/policy.js";
 
 /**
@@ -156,6 +157,9 @@ export const controllerConfigSchema = z
     stateDir: z.string().min(1).default("/var/lib/trusted-runners"),
   })
   .superRefine((config, ctx) => {
+    for (const problem of labelSetProblems(config.github.labels)) {
+      ctx.addIssue({ code: "custom", path: ["github", "labels"], message: problem });
+    }
     if (config.capacity.warmPool > config.capacity.maxVms) {
       ctx.addIssue({
         code: "custom",

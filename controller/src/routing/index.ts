@@ -16,3 +16,4 @@ export {
 export type { RoutingDecision, RoutingOptions } from "./policy.js";
 export { ROUTING_RULES, ROUTING_VARIABLE, TRUSTED_ASSOCIATIONS, isBot } from "./rules.js";
 export type { RoutingReason, RoutingReasonCode, RoutingRule } from "./rules.js";
+export { REQUIRED_RUNNER_LABELS, labelSetProblems } from "./label-set.js";
