@@ -31,20 +31,20 @@ export async function verifyJobTrust(
     (candidate) => `${candidate.owner}/${candidate.name}`.toLowerCase() === job.repo.toLowerCase(),
   );
   if (configured === undefined) return { trusted: false, reasons: ["repository-not-configured"] };
+  // The look-ups that need nothing but the job run at once, so the check costs two rounds of
+  // GitHub reads, not four: it sits on the path from queued job to runner.
+  const [groupAllows, run, routingVariable] = await Promise.all([
+    api.runnerGroupAllows(configured.id),
+    api.getRun(repo, job.runId),
+    api.getVariable(repo, ROUTING_VARIABLE),
+  ]);
   // A repository removed from the runner group (the hard rollback) can never receive one of our
   // runners, so a VM booted for its job would only sit idle until it times out.
-  if (!(await api.runnerGroupAllows(configured.id))) {
-    return { trusted: false, reasons: ["repository-not-in-runner-group"] };
-  }
-
-  const run = await api.getRun(repo, job.runId);
+  if (!groupAllows) return { trusted: false, reasons: ["repository-not-in-runner-group"] };
   if (run === undefined) return { trusted: false, reasons: ["workflow-run-not-found"] };
 
   const pullNumber = firstPullNumber(run);
-  const [pullRequest, routingVariable] = await Promise.all([
-    pullNumber === undefined ? null : api.getPullRequest(repo, pullNumber),
-    api.getVariable(repo, ROUTING_VARIABLE),
-  ]);
+  const pullRequest = pullNumber === undefined ? null : await api.getPullRequest(repo, pullNumber);
   if (pullRequest === undefined) return { trusted: false, reasons: ["pull-request-not-found"] };
 
   let facts: RoutingFacts;
