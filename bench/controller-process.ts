@@ -1,6 +1,7 @@
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { SECRET_ENV } from "../controller/src/config/schema.js";
+import { CONTROLLER_NODE_FLAGS } from "../controller/src/node-flags.js";
 import {
   CHILD_SPEC_ENV,
   readyMessageSchema,
@@ -57,7 +58,7 @@ export class ControllerProcess {
     secrets: { githubAppPrivateKey: string; webhookSecret: string },
   ): Promise<ControllerProcess> {
     const child = fork(entry, [], {
-      execArgv: ["--expose-gc"],
+      execArgv: ["--expose-gc", ...CONTROLLER_NODE_FLAGS],
       env: {
         ...process.env,
         [CHILD_SPEC_ENV]: JSON.stringify(spec),

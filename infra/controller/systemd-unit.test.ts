@@ -12,7 +12,7 @@ describe("renderSystemdUnit", () => {
 
   test("starts controller with config", () => {
     expect(lines).toContain(
-      "ExecStart=/usr/bin/env node /opt/trusted-runners/controller.mjs controller " +
+      "ExecStart=/usr/bin/env node --max-semi-space-size=2 /opt/trusted-runners/controller.mjs controller " +
         "--config /etc/trusted-runners/controller.json",
     );
   });

@@ -1,3 +1,4 @@
+import { CONTROLLER_NODE_FLAGS } from "../../controller/src/node-flags.js";
 import { HOST_PATHS } from "./paths.js";
 
 /**
@@ -16,7 +17,7 @@ export function renderSystemdUnit(): string {
     "[Service]",
     "Type=simple",
     `EnvironmentFile=${HOST_PATHS.envFile}`,
-    `ExecStart=/usr/bin/env node ${HOST_PATHS.bundle} controller --config ${HOST_PATHS.config}`,
+    `ExecStart=/usr/bin/env node ${CONTROLLER_NODE_FLAGS.join(" ")} ${HOST_PATHS.bundle} controller --config ${HOST_PATHS.config}`,
     "Restart=on-failure",
     "RestartSec=5s",
     // The controller stops its loops and finishes in-flight calls on SIGTERM.
