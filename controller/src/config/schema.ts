@@ -5,7 +5,7 @@ import { runnerLabelsSchema } from "../routing/policy.js";
 
 /**
  * The controller's configuration file, written by the Pulumi program to
- * `/etc/trusted-runners/controller.json` and read at start. It holds no secret: the GitHub App
+ * `/etc/trusted-runners/controller.json` and read at start. It contains no secret: the GitHub App
  * private key and the webhook secret come from the environment (see {@link secretsFromEnv}).
  */
 
@@ -73,7 +73,7 @@ export const controllerConfigSchema = z
         }),
         z.object({ type: z.literal("user") }),
       ]),
-      /** Storage pool that holds the base volume and the per-VM overlays. */
+      /** Storage pool that contains the base volume and the per-VM overlays. */
       pool: z.string().min(1),
       /** Name of the base volume in the pool; overlays are qcow2 files backed by it. */
       baseVolume: z.string().min(1),
