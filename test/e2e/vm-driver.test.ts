@@ -95,7 +95,7 @@ describeVmDriverContract(`virsh on ${URI}`, async () => {
       organization: "acme",
       repositories: [{ owner: "acme", name: "app", id: 1 }],
       runnerGroupId: 1,
-      labels: ["self-hosted"],
+      labels: ["self-hosted", "linux", "x64", "chem-trusted-pr"],
     },
     libvirt: {
       uri: URI,

@@ -23,7 +23,7 @@ function testDriverConfig(): ControllerConfig {
       organization: "acme",
       repositories: [{ owner: "acme", name: "app", id: 1 }],
       runnerGroupId: 1,
-      labels: ["self-hosted"],
+      labels: ["self-hosted", "linux", "x64", "chem-trusted-pr"],
     },
     libvirt: {
       uri: "test:///default",

@@ -11,7 +11,7 @@ import type { SimulatedGuestOptions } from "./simulated-guests.js";
 import type { VirshVmDriver } from "../virsh-vm-driver.js";
 
 const logger = createLogger({ level: "silent" });
-const LABELS = ["self-hosted", "linux", "x64"];
+const LABELS = ["self-hosted", "linux", "x64", "chem-trusted-pr"];
 const WAIT_LIMIT_MS = 20_000;
 
 let world: TestWorld;
