@@ -74,12 +74,15 @@ export function describePrivilegeCases(): void {
       expect(state.jitConfigsIssued).toBe(0);
       expect(state.runners).toEqual([]);
 
-      // NOTE: the controller leaves rejected jobs queued on GitHub, where each would take the
-      // next runner made for a trusted job. The next case wants exactly one such thief.
-      const runIds = new Set(
-        state.jobs.filter((job) => jobIds.includes(job.id)).map((job) => job.runId),
-      );
-      for (const runId of runIds) await world.control.cancelRun({ runId });
+      // The controller cancels the runs of rejected jobs, so none stays queued to take the next
+      // runner made for a trusted job. The next case then has exactly one thief.
+      const allCancelled = await waitFor(async () => {
+        const jobs = (await world.control.state({ deliveryBodies: false })).jobs;
+        return jobs
+          .filter((job) => jobIds.includes(job.id))
+          .every((job) => job.conclusion === "cancelled");
+      }, 30_000);
+      expect(allCancelled).toBe(true);
     });
 
     it("stops untrusted job on trusted runner", async () => {
