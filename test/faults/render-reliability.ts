@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
+import * as prettier from "prettier";
+
 import { RESULTS_FILE } from "./support/suite-record.js";
 import type { SuiteResults } from "./support/suite-record.js";
 
@@ -117,5 +119,7 @@ ${details.join("\n")}
 }
 
 const results = JSON.parse(readFileSync(RESULTS_FILE, "utf8")) as SuiteResults;
-writeFileSync(OUTPUT, render(results));
+// Formatted with the project's Prettier settings, so `npm run lint` passes on the written file.
+const options = (await prettier.resolveConfig(OUTPUT)) ?? {};
+writeFileSync(OUTPUT, await prettier.format(render(results), { ...options, parser: "markdown" }));
 process.stdout.write(`wrote ${OUTPUT}\n`);
