@@ -12,7 +12,11 @@ import { median, ratio, round } from "../stats.js";
 import { waitFor } from "../wait.js";
 import { createBenchWorld, queueRun } from "../world.js";
 import type { BenchWorld } from "../world.js";
-import { BASE_VOLUME, createBenchPool, removeBenchPool } from "./real-vm-pool.js";
+import {
+  BASE_VOLUME,
+  createSandboxPool,
+  removeSandboxPool,
+} from "../../controller/src/sandbox/sandbox-libvirt.js";
 
 const URI = "qemu:///system";
 const START_TIMEOUT_MS = 180_000;
@@ -95,7 +99,7 @@ export async function benchRealVms(context: BenchContext): Promise<RealVmResult>
   const session = new VirshSession({ uri: URI, logger, commandTimeoutMs: 60_000 });
   const bench = await createBenchWorld({ runnerBaseUrl: "http://10.0.2.2:{port}" });
   try {
-    await createBenchPool(session, pool, join(runDir, "pool"));
+    await createSandboxPool(session, pool, join(runDir, "pool"));
     const start = (kind: "cold" | "warm") =>
       startBenchController(
         context,
@@ -168,7 +172,7 @@ export async function benchRealVms(context: BenchContext): Promise<RealVmResult>
       warmControllerMedianMs: round(median(controllerMs)),
     };
   } finally {
-    await removeBenchPool(session, pool, prefix);
+    await removeSandboxPool(session, pool, prefix);
     await session.close();
     await bench.close();
   }
