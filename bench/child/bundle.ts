@@ -1,8 +1,7 @@
-import { copyFile, mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { basename, join } from "node:path";
 
-import { build } from "esbuild";
+import { bundleNodeEntry, copyNativeAddon } from "../../controller/scripts/build.js";
 
 /** Entry points the benchmark runs in child processes. */
 export const CHILD_ENTRIES = {
@@ -23,27 +22,9 @@ export async function bundleChildren(outDir: string): Promise<ChildBundles> {
   const bundles = {} as ChildBundles;
   for (const [name, entry] of entries) {
     const outfile = join(outDir, `${basename(entry, ".ts")}.mjs`);
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "esm",
-      // Bundled CommonJS dependencies call require(); ESM output needs it defined.
-      banner: {
-        js: "import { createRequire as trCreateRequire } from 'node:module'; const require = trCreateRequire(import.meta.url);",
-      },
-      legalComments: "none",
-      logLevel: "error",
-    });
+    await bundleNodeEntry(entry, outfile);
     bundles[name] = outfile;
   }
-  const require = createRequire(import.meta.url);
-  const addon = join(
-    dirname(require.resolve("better-sqlite3/package.json")),
-    "build/Release/better_sqlite3.node",
-  );
-  await copyFile(addon, join(outDir, "better_sqlite3.node"));
+  await copyNativeAddon(join(outDir, "better_sqlite3.node"));
   return bundles;
 }

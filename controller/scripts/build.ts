@@ -33,14 +33,13 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /**
- * Bundles the controller CLI into one ESM file for Node 20 and copies better-sqlite3's native
- * addon beside it, so the host needs Node.js and nothing from npm. The addon is built for this
- * machine's Node ABI and C library: the host must run the same Node.js major version on glibc.
+ * Bundles one Node entry point into a single ESM file for Node 20, the way the controller ships.
+ * better-sqlite3's addon is not part of it: see {@link copyNativeAddon}.
  */
-export async function buildControllerBundle(): Promise<BuiltBundle> {
+export async function bundleNodeEntry(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [`${repositoryRoot}controller/src/cli.ts`],
-    outfile: BUNDLE_PATH,
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: "node",
     target: "node20",
@@ -52,13 +51,26 @@ export async function buildControllerBundle(): Promise<BuiltBundle> {
     legalComments: "none",
     logLevel: "error",
   });
+}
 
+/** Copies better-sqlite3's native addon to `destination`, where the store loads it from. */
+export async function copyNativeAddon(destination: string): Promise<void> {
   const require = createRequire(import.meta.url);
   const addonSource = join(
     dirname(require.resolve("better-sqlite3/package.json")),
     "build/Release/better_sqlite3.node",
   );
-  await copyFile(addonSource, NATIVE_ADDON_PATH);
+  await copyFile(addonSource, destination);
+}
+
+/**
+ * Bundles the controller CLI and copies better-sqlite3's native addon beside it, so the host
+ * needs Node.js and nothing from npm. The addon is built for this machine's Node ABI and C
+ * library: the host must run the same Node.js major version on glibc.
+ */
+export async function buildControllerBundle(): Promise<BuiltBundle> {
+  await bundleNodeEntry(`${repositoryRoot}controller/src/cli.ts`, BUNDLE_PATH);
+  await copyNativeAddon(NATIVE_ADDON_PATH);
 
   return {
     path: BUNDLE_PATH,
