@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 import type { ControllerConfigInput } from "../controller/src/config/schema.js";
 import type { EmulatorOptions } from "../emulator/src/emulator.js";
-import { createTestWorld } from "../emulator/src/test-support.js";
+import { createTestWorld, enableTrustedRouting } from "../emulator/src/test-support.js";
 import type { TestWorld } from "../emulator/src/test-support.js";
 
 export const TRUSTED_LABELS = ["self-hosted", "linux", "x64", "chem-trusted-pr"];
@@ -22,18 +22,11 @@ export interface BenchWorld {
 
 export async function createBenchWorld(options: EmulatorOptions = {}): Promise<BenchWorld> {
   const world = await createTestWorld(options);
-  const { control } = world.emulator;
-  const group = await control.createRunnerGroup({
-    org: ORG,
-    name: "trusted",
-    selectedRepositories: [REPO],
-  });
-  await control.setVariable({ repo: REPO, name: "CI_SELF_HOSTED_TRUSTED_ROUTING", value: "true" });
-  await control.addMember({ org: ORG, login: "alice" });
-  const pull = await control.openPullRequest({ repo: REPO, author: "alice" });
+  const runnerGroupId = await enableTrustedRouting(world, "alice");
+  const pull = await world.emulator.control.openPullRequest({ repo: REPO, author: "alice" });
   return {
     world,
-    runnerGroupId: group.id,
+    runnerGroupId,
     webhookSecret: randomBytes(24).toString("hex"),
     pullRequest: pull.number,
     close: () => world.emulator.close(),

@@ -94,3 +94,21 @@ export async function createTestWorld(options: EmulatorOptions = {}): Promise<Te
     octokit: createOctokit(emulator, { appId: app.appId, privateKey, installationId }),
   };
 }
+
+/**
+ * Prepares a {@link TestWorld} for trusted runs: a runner group `trusted` that selects
+ * `acme/app`, the routing variable set to `true`, and `member` as an organisation member.
+ * Returns the runner group's id.
+ */
+export async function enableTrustedRouting(world: TestWorld, member = "alice"): Promise<number> {
+  const { control } = world.emulator;
+  const repo = `${world.org}/${world.repo}`;
+  const group = await control.createRunnerGroup({
+    org: world.org,
+    name: "trusted",
+    selectedRepositories: [repo],
+  });
+  await control.setVariable({ repo, name: "CI_SELF_HOSTED_TRUSTED_ROUTING", value: "true" });
+  await control.addMember({ org: world.org, login: member });
+  return group.id;
+}

@@ -13,7 +13,7 @@ import type { ControllerDeps, RunningController } from "../../controller/src/con
 import { createVmDriver } from "../../controller/src/libvirt/create-vm-driver.js";
 import type { SimulatedGuestOptions } from "../../controller/src/libvirt/guests/simulated-guests.js";
 import type { VirshVmDriver } from "../../controller/src/libvirt/virsh-vm-driver.js";
-import { createTestWorld } from "../../emulator/src/test-support.js";
+import { createTestWorld, enableTrustedRouting } from "../../emulator/src/test-support.js";
 import type { TestWorld } from "../../emulator/src/test-support.js";
 
 export const TRUSTED_LABELS = ["self-hosted", "linux", "x64", "chem-trusted-pr"];
@@ -186,18 +186,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     runnerLostAfterMs: 1500,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
-  const { control } = world.emulator;
-  const group = await control.createRunnerGroup({
-    org: "acme",
-    name: "trusted",
-    selectedRepositories: ["acme/app"],
-  });
-  await control.setVariable({
-    repo: "acme/app",
-    name: "CI_SELF_HOSTED_TRUSTED_ROUTING",
-    value: "true",
-  });
-  await control.addMember({ org: "acme", login: "alice" });
+  const runnerGroupId = await enableTrustedRouting(world, "alice");
 
   const stateDir = mkdtempSync(join(tmpdir(), "tr-controller-"));
   const input: ControllerConfigInput = {
@@ -207,7 +196,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       installationId: world.installationId,
       organization: "acme",
       repositories: [{ owner: "acme", name: "app", id: world.repoId }],
-      runnerGroupId: group.id,
+      runnerGroupId,
       labels: TRUSTED_LABELS,
       // The emulator has no secondary rate limit, so writes need no spacing.
       minWriteIntervalMs: 0,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 import type { ControllerConfigInput } from "../../../controller/src/config/schema.js";
 import type { EmulatorOptions } from "../../../emulator/src/emulator.js";
-import { createTestWorld } from "../../../emulator/src/test-support.js";
+import { createTestWorld, enableTrustedRouting } from "../../../emulator/src/test-support.js";
 import type { TestWorld } from "../../../emulator/src/test-support.js";
 import { RecordingProxy } from "./recording-proxy.js";
 import { suiteRecord } from "./suite-record.js";
@@ -30,21 +30,10 @@ export class FaultWorld {
 
   static async create(options: EmulatorOptions = {}): Promise<FaultWorld> {
     const world = await createTestWorld({ acquireWaitMs: 1000, ...options });
-    const { control } = world.emulator;
-    const group = await control.createRunnerGroup({
-      org: "acme",
-      name: "trusted",
-      selectedRepositories: ["acme/app"],
-    });
-    await control.setVariable({
-      repo: "acme/app",
-      name: "CI_SELF_HOSTED_TRUSTED_ROUTING",
-      value: "true",
-    });
-    await control.addMember({ org: "acme", login: "alice" });
+    const groupId = await enableTrustedRouting(world, "alice");
     const proxy = await RecordingProxy.start(world.emulator.apiUrl);
     const webhookSecret = randomBytes(24).toString("hex");
-    const fault = new FaultWorld(world, proxy, group.id, webhookSecret);
+    const fault = new FaultWorld(world, proxy, groupId, webhookSecret);
     suiteRecord.secrets.add(webhookSecret);
     suiteRecord.secrets.add(world.privateKey);
     return fault;
