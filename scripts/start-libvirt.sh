@@ -21,5 +21,5 @@ for _ in $(seq 1 50); do
   virsh -c qemu:///system version >/dev/null 2>&1 && exit 0
   sleep 0.2
 done
-echo "start-libvirt: libvirtd did not answer on qemu:///system within 10 s" >&2
+echo "start-libvirt: libvirtd did not respond on qemu:///system within 10 s; check its log" >&2
 exit 1

@@ -33,7 +33,7 @@ export const REDACTED_PATHS: readonly string[] = [
 export interface LoggerOptions {
   /** Minimum level written; default `info`, or `LOG_LEVEL` when set. */
   level?: string;
-  /** Where lines go; default standard output. Tests pass a stream to capture lines. */
+  /** Destination stream of the lines; default standard output. Tests pass one to capture lines. */
   destination?: DestinationStream;
 }
 

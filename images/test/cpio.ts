@@ -81,7 +81,8 @@ function permissions(entry: CpioEntry): number {
  * modification time. Throws on duplicate paths because the kernel would silently keep the last.
  */
 export function writeCpio(entries: readonly CpioEntry[], mtime: number): Buffer {
-  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // UTF-16 code unit order, not locale order, so the archive is the same on every machine.
+  const sorted = [...entries].sort((a, b) => compareBytes(a.path, b.path));
   const parts: Buffer[] = [];
   let inode = 1;
   let previous: string | undefined;
@@ -121,4 +122,10 @@ export function writeCpio(entries: readonly CpioEntry[], mtime: number): Buffer 
     }),
   );
   return Buffer.concat(parts);
+}
+
+function compareBytes(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }

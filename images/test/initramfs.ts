@@ -73,8 +73,14 @@ export function initramfsEntries(contents: InitramfsContents): CpioEntry[] {
   for (const entry of entries) withParents(directories, entry.path);
   for (const directory of [...directories]) withParents(directories, `${directory}/x`);
   for (const directory of directories) {
-    const mode = directory === "tmp" ? 0o1777 : directory === "root" ? 0o700 : 0o755;
-    entries.push({ type: "directory", path: directory, mode });
+    entries.push({ type: "directory", path: directory, mode: directoryMode(directory) });
   }
   return entries;
+}
+
+/** Returns a directory's mode: sticky and world-writable for tmp, private for root's home. */
+function directoryMode(directory: string): number {
+  if (directory === "tmp") return 0o1777;
+  if (directory === "root") return 0o700;
+  return 0o755;
 }

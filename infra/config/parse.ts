@@ -11,7 +11,7 @@ export interface RawStackConfig {
   values: Record<string, unknown>;
   /** Plain text of each secret key that is set. */
   secrets: Partial<Record<SecretKey, string>>;
-  /** Secret keys that the stack holds unencrypted, set without `--secret`. */
+  /** Secret keys that the stack stores unencrypted, set without `--secret`. */
   plainSecretKeys?: SecretKey[];
 }
 

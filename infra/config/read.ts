@@ -40,7 +40,7 @@ export function readStackConfig(config: pulumi.Config): RawStackConfig {
 }
 
 /**
- * Whether Pulumi holds a config key encrypted, or undefined when the runtime cannot tell.
+ * Whether Pulumi stores a config key encrypted, or undefined when the runtime cannot tell.
  * NOTE: @pulumi/pulumi 3.248 exports `runtime.isConfigSecret` from its JavaScript but leaves it
  * out of its type definitions, so it is looked up by name.
  */

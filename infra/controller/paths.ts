@@ -1,4 +1,4 @@
-/** Where the controller lives on the VM host. */
+/** File paths of the controller on the VM host. */
 export const HOST_PATHS = {
   bundle: "/opt/trusted-runners/controller.mjs",
   /** better-sqlite3's native addon; the controller loads it from beside the bundle. */

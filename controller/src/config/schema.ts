@@ -52,7 +52,7 @@ export const controllerConfigSchema = z
          */
         confirmContributorMembership: z.boolean().default(true),
         /**
-         * When true, the run of a queued job that asks for the trusted labels and fails the
+         * When true, the run of a queued job that requests the trusted labels and fails the
          * policy is cancelled. Left queued, GitHub would hand it to the next runner made for a
          * trusted job, which the controller then has to destroy: one such run could starve every
          * trusted job. Look-up failures (a run or pull request not found) never cancel.

@@ -34,8 +34,8 @@ export async function verifyTrust(context: ExecutorContext, jobId: number): Prom
     if (cancelled) metrics.rejectedRunsCancelled.inc();
     logger.warn({ ...fields, cancelled }, "rejected job's workflow run cancelled");
   } catch (error) {
-    // The refusal is already stored; if the run then reaches one of our runners, the VM is
-    // destroyed and the run cancelled on that path instead.
+    // The refusal is already stored. If the run still reaches one of our runners, that path
+    // destroys the VM and cancels the run instead.
     logger.warn({ ...fields, err: errorSummary(error) }, "cancelling rejected job's run failed");
   }
 }

@@ -23,7 +23,7 @@ export interface VmInfo {
   domainState: string;
 }
 
-/** What {@link VmDriver.createVm} needs to create one VM. */
+/** Input of {@link VmDriver.createVm} for one VM. */
 export interface VmSpec {
   /** Domain, overlay and runner name; starts with the configured prefix. */
   name: string;
